@@ -1,0 +1,21 @@
+/// Helpers for showing SQL in messages.
+public enum SQLText {
+    /// The first `limit` characters of a statement on one line, with `…` when cut: enough to find
+    /// the statement, short enough for a log line.
+    ///
+    /// ```swift
+    /// SQLText.abbreviated("SELECT *\nFROM users")   // "SELECT * FROM users"
+    /// ```
+    public static func abbreviated(_ sql: String, limit: Int = 200) -> String {
+        let oneLine = sql.split(whereSeparator: \.isNewline).map { $0.trimmingSpaces() }.joined(separator: " ")
+        return oneLine.count > limit ? oneLine.prefix(limit) + "…" : oneLine
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingSpaces() -> Substring {
+        let start = firstIndex { $0 != " " && $0 != "\t" } ?? endIndex
+        let end = lastIndex { $0 != " " && $0 != "\t" }.map(index(after:)) ?? start
+        return start < end ? self[start..<end] : ""
+    }
+}

@@ -1,0 +1,63 @@
+/// Where and how ``MySQLConnection`` connects to a MariaDB or MySQL server.
+///
+/// Its `description` never contains the password, so configurations can be logged.
+///
+/// ```swift
+/// var configuration = MySQLConfiguration(host: "127.0.0.1", port: 3306, user: "root", password: secret)
+/// configuration.database = "app_test"
+/// let db = try await MySQLConnection.connect(configuration)
+/// ```
+public struct MySQLConfiguration: Sendable, Hashable, CustomStringConvertible {
+    /// Host name or IP address. `localhost` makes libmariadb use the Unix socket.
+    public var host: String
+    /// TCP port.
+    public var port: Int
+    /// User name.
+    public var user: String
+    /// Password; empty for none. Never printed.
+    public var password: String
+    /// The database to select after connecting, or nil for none.
+    public var database: String?
+    /// A Unix socket path to use instead of TCP, or nil.
+    public var unixSocket: String?
+    /// How long connecting may take before it fails with ``MySQLErrorCode/serverLost``;
+    /// rounded up to whole seconds, as libmariadb counts.
+    public var connectTimeout: Duration
+    /// How long one read from the server may wait before the connection is treated as lost,
+    /// or nil to wait as long as the server takes.
+    public var readTimeout: Duration?
+
+    /// Creates a configuration. The defaults match a stock local server.
+    public init(
+        host: String = "127.0.0.1", port: Int = 3306, user: String = "root", password: String = "",
+        database: String? = nil, unixSocket: String? = nil,
+        connectTimeout: Duration = .seconds(10), readTimeout: Duration? = nil
+    ) {
+        self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+        self.database = database
+        self.unixSocket = unixSocket
+        self.connectTimeout = connectTimeout
+        self.readTimeout = readTimeout
+    }
+
+    /// Where the connection goes, for messages: `user@host:port` or `user@socket`, plus `/database`.
+    public var endpoint: String {
+        let place = unixSocket.map { "socket \($0)" } ?? "\(host):\(port)"
+        return "'\(user)'@\(place)" + (database.map { "/\($0)" } ?? "")
+    }
+
+    public var description: String {
+        "MySQLConfiguration(\(endpoint), password: \(password.isEmpty ? "none" : "set"))"
+    }
+}
+
+extension Duration {
+    /// Whole seconds, rounded up, at least 1: libmariadb's timeouts count seconds and treat 0 as "none".
+    var wholeSecondsRoundedUp: UInt32 {
+        let (seconds, attoseconds) = components
+        return UInt32(clamping: max(1, seconds + (attoseconds > 0 ? 1 : 0)))
+    }
+}

@@ -1,0 +1,267 @@
+import CMariaDB
+import TestEnvCore
+
+/// libmariadb must be initialized once per process before the first connection; Swift runs a
+/// global's initializer exactly once, under a lock, on first use.
+private let libraryInitialized: Bool = testenv_mysql_library_init() == 0
+
+/// A connection to a MariaDB or MySQL server.
+///
+/// An actor on its own dispatch queue: every libmariadb call — connect, prepare, execute, fetch,
+/// close — runs there, never on Swift's cooperative pool, and calls from several tasks are
+/// serialized. Statements run through the binary protocol with bound parameters; prepared
+/// statements are cached per connection by SQL text. Scripts run through the text protocol with
+/// multi-statement support, and every result is drained so the connection stays usable.
+///
+/// ```swift
+/// let db = try await MySQLConnection.connect(MySQLConfiguration(port: 3306, password: secret))
+/// try await db.executeScript("CREATE DATABASE demo; USE demo; CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, v TEXT);")
+/// let id = try await db.run("INSERT INTO t (v) VALUES (?)", ["hello"]).lastInsertID
+/// let v = try await db.get("SELECT v FROM t WHERE id = ?", [.integer(id!)])?.decode(String.self, "v")
+/// await db.close()
+/// ```
+///
+/// Close connections explicitly with ``close()``; a connection that is dropped while open is
+/// closed by its deinitializer as a last resort.
+public actor MySQLConnection: DatabaseConnection {
+    /// The configuration the connection was opened with.
+    public nonisolated let configuration: MySQLConfiguration
+    private let executor: DispatchQueueExecutor
+    private var handle: UnsafeMutablePointer<MYSQL>?
+    private var statements = PreparedStatementCache<UnsafeMutablePointer<MYSQL_STMT>>()
+
+    /// The server's version string, for example `10.11.6-MariaDB-0+deb12u1`.
+    public private(set) var serverVersion = ""
+    /// The server's id for this connection (`CONNECTION_ID()`), which `KILL` takes.
+    public private(set) var connectionID: UInt = 0
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    private init(configuration: MySQLConfiguration) {
+        self.configuration = configuration
+        self.executor = DispatchQueueExecutor(label: "TestEnvMySQL.connection")
+    }
+
+    /// Connects to the server.
+    ///
+    /// - Throws: ``MySQLError``: `hostConnectionFailed`/`socketConnectionFailed` when nothing
+    ///   listens, `accessDenied`, `unknownDatabase`, `serverLost` on a connect timeout, `tooManyConnections`.
+    public static func connect(_ configuration: MySQLConfiguration) async throws -> MySQLConnection {
+        let connection = MySQLConnection(configuration: configuration)
+        try await connection.open()
+        return connection
+    }
+
+    isolated deinit {
+        // Last resort for a connection nobody closed. Isolated, so the C calls run on the connection's queue.
+        statements.removeAll { mysql_stmt_close($0) }
+        if let handle { mysql_close(handle) }
+    }
+
+    private func open() throws {
+        precondition(libraryInitialized, "mysql_library_init failed")
+        guard let mysql = mysql_init(nil) else {
+            throw MySQLError(code: .invalidConnectionHandle, message: "mysql_init failed: out of memory", endpoint: configuration.endpoint, operation: "connecting")
+        }
+        setOptions(mysql)
+        let flags = UInt(CLIENT_MULTI_STATEMENTS)
+        let connected = mysql_real_connect(
+            mysql, configuration.host, configuration.user, configuration.password, configuration.database,
+            UInt32(clamping: configuration.port), configuration.unixSocket, flags)
+        guard connected != nil else {
+            let error = connectionError(mysql, operation: "connecting")
+            mysql_close(mysql)
+            throw error
+        }
+        handle = mysql
+        serverVersion = String(cString: mysql_get_server_info(mysql))
+        connectionID = mysql_thread_id(mysql)
+    }
+
+    private func setOptions(_ mysql: UnsafeMutablePointer<MYSQL>) {
+        var connectTimeout = configuration.connectTimeout.wholeSecondsRoundedUp
+        mysql_options(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &connectTimeout)
+        if var readTimeout = configuration.readTimeout?.wholeSecondsRoundedUp {
+            mysql_options(mysql, MYSQL_OPT_READ_TIMEOUT, &readTimeout)
+        }
+        // Large blobs need a large packet on the client side too; the server sets its own limit.
+        var maxPacket: UInt = 1 << 30
+        mysql_options(mysql, MYSQL_OPT_MAX_ALLOWED_PACKET, &maxPacket)
+        mysql_options(mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4")
+    }
+
+    public func close() {
+        statements.removeAll { mysql_stmt_close($0) }
+        if let handle { mysql_close(handle) }
+        handle = nil
+    }
+
+    public func isReady() -> Bool {
+        guard let handle else { return false }
+        return mysql_ping(handle) == 0
+    }
+
+    /// The number of prepared statements cached on this connection.
+    public var cachedStatementCount: Int { statements.count }
+
+    @discardableResult
+    public func run(_ sql: String, _ bindings: [DatabaseValue]) throws -> ExecutionResult {
+        try execute(sql, bindings, collectingRows: false).result
+    }
+
+    public func all(_ sql: String, _ bindings: [DatabaseValue]) throws -> [Row] {
+        try execute(sql, bindings, collectingRows: true).rows
+    }
+
+    public func executeScript(_ sql: String) throws {
+        let mysql = try openHandle(for: sql)
+        let length = UInt(sql.utf8.count)
+        guard mysql_real_query(mysql, sql, length) == 0 else {
+            throw failure(connectionError(mysql, operation: "running a script", sql: sql))
+        }
+        var statementNumber = 1
+        while true {
+            // Every result must be read, or the next command fails with error 2014.
+            if let result = mysql_store_result(mysql) {
+                mysql_free_result(result)
+            } else if mysql_field_count(mysql) != 0 {
+                throw failure(connectionError(mysql, operation: "reading the results of statement \(statementNumber) of a script", sql: sql))
+            }
+            let next = mysql_next_result(mysql)
+            if next < 0 { return }
+            statementNumber += 1
+            if next > 0 {
+                throw failure(connectionError(mysql, operation: "running statement \(statementNumber) of a script", sql: sql))
+            }
+        }
+    }
+
+    private func openHandle(for sql: String) throws -> UnsafeMutablePointer<MYSQL> {
+        guard let handle else {
+            throw MySQLError(
+                code: .invalidConnectionHandle, message: "the connection is closed; connect again",
+                endpoint: configuration.endpoint, operation: "running a statement", sql: sql)
+        }
+        return handle
+    }
+
+    /// Forgets prepared statements when the connection died, since the server forgot them too.
+    private func failure(_ error: MySQLError) -> MySQLError {
+        if error.kind == .connectionLost {
+            statements.removeAll { mysql_stmt_close($0) }
+        }
+        return error
+    }
+
+    private func connectionError(_ mysql: UnsafeMutablePointer<MYSQL>, operation: String, sql: String? = nil) -> MySQLError {
+        MySQLError(
+            code: MySQLErrorCode(rawValue: mysql_errno(mysql)), message: String(cString: mysql_error(mysql)),
+            sqlState: sqlState(mysql_sqlstate(mysql)), endpoint: configuration.endpoint, operation: operation, sql: sql)
+    }
+
+    private func statementError(_ statement: UnsafeMutablePointer<MYSQL_STMT>, operation: String, sql: String) -> MySQLError {
+        failure(
+            MySQLError(
+                code: MySQLErrorCode(rawValue: mysql_stmt_errno(statement)), message: String(cString: mysql_stmt_error(statement)),
+                sqlState: sqlState(mysql_stmt_sqlstate(statement)), endpoint: configuration.endpoint, operation: operation, sql: sql))
+    }
+
+    private func sqlState(_ state: UnsafePointer<CChar>?) -> String? {
+        guard let state else { return nil }
+        let text = String(cString: state)
+        return text.isEmpty || text == "00000" ? nil : text
+    }
+}
+
+extension MySQLConnection {
+    private func execute(_ sql: String, _ bindings: [DatabaseValue], collectingRows: Bool) throws -> (rows: [Row], result: ExecutionResult) {
+        let mysql = try openHandle(for: sql)
+        let statement = try prepared(sql, on: mysql)
+        defer { drainResults(of: statement) }
+        let parameterCount = Int(mysql_stmt_param_count(statement))
+        guard parameterCount == bindings.count else {
+            throw MySQLError(
+                code: .parameterCountMismatch, message: "the statement has \(parameterCount) parameter(s) but \(bindings.count) value(s) were bound",
+                endpoint: configuration.endpoint, operation: "binding parameters", sql: sql)
+        }
+        let parameters = MySQLBindBuffer.parameters(bindings)
+        guard mysql_stmt_bind_param(statement, parameters.binds) == 0, mysql_stmt_execute(statement) == 0 else {
+            throw statementError(statement, operation: "running a statement", sql: sql)
+        }
+        withExtendedLifetime(parameters) {}
+        guard let metadata = mysql_stmt_result_metadata(statement) else {
+            let insertID = Int64(bitPattern: mysql_stmt_insert_id(statement))
+            let affected = Int(clamping: mysql_stmt_affected_rows(statement))
+            return ([], ExecutionResult(affectedRows: affected, lastInsertID: insertID == 0 ? nil : insertID))
+        }
+        defer { mysql_free_result(metadata) }
+        let rows = try fetchRows(statement, metadata: metadata, sql: sql)
+        return (collectingRows ? rows : [], ExecutionResult(affectedRows: 0, lastInsertID: nil))
+    }
+
+    private func prepared(_ sql: String, on mysql: UnsafeMutablePointer<MYSQL>) throws -> UnsafeMutablePointer<MYSQL_STMT> {
+        if let cached = statements[sql] { return cached }
+        guard let statement = mysql_stmt_init(mysql) else {
+            throw failure(connectionError(mysql, operation: "preparing a statement", sql: sql))
+        }
+        guard mysql_stmt_prepare(statement, sql, UInt(sql.utf8.count)) == 0 else {
+            let error = statementError(statement, operation: "preparing a statement", sql: sql)
+            mysql_stmt_close(statement)
+            throw error
+        }
+        statements.insert(statement, for: sql) { mysql_stmt_close($0) }
+        return statement
+    }
+
+    private func fetchRows(_ statement: UnsafeMutablePointer<MYSQL_STMT>, metadata: UnsafeMutablePointer<MYSQL_RES>, sql: String) throws -> [Row] {
+        let count = Int(mysql_num_fields(metadata))
+        let fields = UnsafeBufferPointer(start: mysql_fetch_fields(metadata), count: count)
+        let columns = ColumnNames(fields.map { String(cString: $0.name) })
+        let kinds = fields.map(MySQLColumnKind.init)
+        let buffer = MySQLBindBuffer.results(kinds)
+        guard mysql_stmt_bind_result(statement, buffer.binds) == 0 else {
+            throw statementError(statement, operation: "binding result columns", sql: sql)
+        }
+        var rows: [Row] = []
+        while true {
+            let rc = mysql_stmt_fetch(statement)
+            if rc == MYSQL_NO_DATA { break }
+            guard rc == 0 || rc == MYSQL_DATA_TRUNCATED else {
+                throw statementError(statement, operation: "fetching rows", sql: sql)
+            }
+            let values = (0..<count).map { index in
+                buffer.value(at: index, kind: kinds[index]) { fullBytes(of: index, from: statement, buffer: buffer) }
+            }
+            rows.append(Row(columns: columns, values: values))
+        }
+        return rows
+    }
+
+    /// The whole value of a variable-length column, fetched again when it outgrew its buffer.
+    private func fullBytes(of index: Int, from statement: UnsafeMutablePointer<MYSQL_STMT>, buffer: MySQLBindBuffer) -> [UInt8] {
+        let length = Int(buffer.lengths[index])
+        let bind = buffer.binds[index]
+        if length <= Int(bind.buffer_length) {
+            return Array(UnsafeRawBufferPointer(start: bind.buffer, count: length))
+        }
+        var bytes = [UInt8](repeating: 0, count: length)
+        bytes.withUnsafeMutableBytes { destination in
+            var full = MYSQL_BIND()
+            var fetchedLength: UInt = 0
+            full.buffer = destination.baseAddress
+            full.buffer_length = UInt(length)
+            full.buffer_type = bind.buffer_type
+            full.length = withUnsafeMutablePointer(to: &fetchedLength) { $0 }
+            _ = mysql_stmt_fetch_column(statement, &full, UInt32(index), 0)
+        }
+        return bytes
+    }
+
+    /// Reads what is left of a result (and of further results a `CALL` returns) so the next
+    /// command on this connection does not fail with "commands out of sync".
+    private func drainResults(of statement: UnsafeMutablePointer<MYSQL_STMT>) {
+        repeat {
+            mysql_stmt_free_result(statement)
+        } while mysql_stmt_more_results(statement) != 0 && mysql_stmt_next_result(statement) == 0
+    }
+}

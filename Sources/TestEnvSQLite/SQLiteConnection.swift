@@ -1,0 +1,169 @@
+import CSQLite3
+import TestEnvCore
+
+/// A connection to a SQLite database.
+///
+/// An actor on its own dispatch queue: every sqlite3 call runs there, never on Swift's cooperative
+/// pool, and calls from several tasks are serialized. Prepared statements are cached by SQL text
+/// and reused.
+///
+/// ```swift
+/// let db = try await SQLiteConnection.open()          // private, in memory
+/// try await db.executeScript("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);")
+/// let id = try await db.run("INSERT INTO notes (body) VALUES (?)", ["hello"]).lastInsertID
+/// let body = try await db.get("SELECT body FROM notes WHERE id = ?", [.integer(id!)])?.decode(String.self, "body")
+/// await db.close()
+/// ```
+///
+/// Close connections explicitly with ``close()``; a connection that is dropped while open is
+/// closed by its deinitializer as a last resort.
+public actor SQLiteConnection: DatabaseConnection {
+    /// The configuration the connection was opened with.
+    public nonisolated let configuration: SQLiteConfiguration
+    private let executor: DispatchQueueExecutor
+    private var handle: OpaquePointer?
+    private var statements = PreparedStatementCache<OpaquePointer>()
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    private init(configuration: SQLiteConfiguration) {
+        self.configuration = configuration
+        self.executor = DispatchQueueExecutor(label: "TestEnvSQLite.connection")
+    }
+
+    /// Opens a database.
+    ///
+    /// - Throws: ``SQLiteError`` (`cantOpen`, `notADatabase`, …) naming the path.
+    public static func open(_ configuration: SQLiteConfiguration = SQLiteConfiguration()) async throws -> SQLiteConnection {
+        let connection = SQLiteConnection(configuration: configuration)
+        try await connection.openHandle()
+        return connection
+    }
+
+    isolated deinit {
+        // Last resort for a connection nobody closed. Isolated, so the C calls run on the connection's queue.
+        statements.removeAll { sqlite3_finalize($0) }
+        if let handle { sqlite3_close_v2(handle) }
+    }
+
+    private func openHandle() throws {
+        var db: OpaquePointer?
+        // NOMUTEX: the actor already serializes every call on this connection.
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(configuration.path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
+            sqlite3_close_v2(db)
+            throw SQLiteError(code: SQLiteResultCode(rawValue: rc), message: "could not open the database: \(message)", path: configuration.path)
+        }
+        handle = db
+        sqlite3_extended_result_codes(db, 1)
+        let timeout = configuration.busyTimeout.components
+        sqlite3_busy_timeout(db, Int32(clamping: timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000))
+        if configuration.enforcesForeignKeys {
+            try executeScript("PRAGMA foreign_keys = ON")
+        }
+    }
+
+    public func close() {
+        statements.removeAll { sqlite3_finalize($0) }
+        if let handle { sqlite3_close_v2(handle) }
+        handle = nil
+    }
+
+    public func isReady() -> Bool { handle != nil }
+
+    /// The number of prepared statements cached on this connection.
+    public var cachedStatementCount: Int { statements.count }
+
+    @discardableResult
+    public func run(_ sql: String, _ bindings: [DatabaseValue]) throws -> ExecutionResult {
+        try execute(sql, bindings, collectingRows: false).result
+    }
+
+    public func all(_ sql: String, _ bindings: [DatabaseValue]) throws -> [Row] {
+        try execute(sql, bindings, collectingRows: true).rows
+    }
+
+    public func executeScript(_ sql: String) throws {
+        let db = try openDatabase(for: sql)
+        try sql.withCString { start in
+            var cursor: UnsafePointer<CChar>? = start
+            while let current = cursor, current.pointee != 0 {
+                var statement: OpaquePointer?
+                var tail: UnsafePointer<CChar>?
+                let rc = sqlite3_prepare_v2(db, current, -1, &statement, &tail)
+                guard rc == SQLITE_OK else {
+                    let rest = String(cString: current)
+                    throw error(rc, sql: String(rest.drop { $0.isWhitespace }))
+                }
+                cursor = tail
+                guard let statement else { continue }  // only whitespace or comments
+                defer { sqlite3_finalize(statement) }
+                var step = sqlite3_step(statement)
+                while step == SQLITE_ROW { step = sqlite3_step(statement) }
+                guard step == SQLITE_DONE else { throw error(step, sql: String(cString: sqlite3_sql(statement))) }
+            }
+        }
+    }
+
+    private func execute(_ sql: String, _ bindings: [DatabaseValue], collectingRows: Bool) throws -> (rows: [Row], result: ExecutionResult) {
+        let db = try openDatabase(for: sql)
+        let statement = try prepared(sql, in: db)
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+        try bind(bindings, to: statement, sql: sql)
+        let changesBefore = sqlite3_total_changes64(db)
+        sqlite3_set_last_insert_rowid(db, 0)
+        var rows: [Row] = []
+        let columns = collectingRows ? columnNames(of: statement) : ColumnNames([])
+        while true {
+            let rc = sqlite3_step(statement)
+            if rc == SQLITE_DONE { break }
+            guard rc == SQLITE_ROW else { throw error(rc, sql: sql) }
+            if collectingRows { rows.append(Row(columns: columns, values: readRow(statement))) }
+        }
+        // sqlite3_changes keeps the previous statement's count after a SELECT or DDL; the total tells.
+        let changed = sqlite3_total_changes64(db) != changesBefore ? Int(sqlite3_changes64(db)) : 0
+        let rowid = sqlite3_last_insert_rowid(db)
+        return (rows, ExecutionResult(affectedRows: changed, lastInsertID: rowid == 0 ? nil : rowid))
+    }
+
+    private func openDatabase(for sql: String) throws -> OpaquePointer {
+        guard let handle else {
+            throw SQLiteError(code: .misuse, message: "the connection is closed; open a new one", sql: sql, path: configuration.path)
+        }
+        return handle
+    }
+
+    private func prepared(_ sql: String, in db: OpaquePointer) throws -> OpaquePointer {
+        if let cached = statements[sql] { return cached }
+        var statement: OpaquePointer?
+        var tail: UnsafePointer<CChar>?
+        let rc = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, &tail)
+        guard rc == SQLITE_OK else { throw error(rc, sql: sql) }
+        guard let statement else {
+            throw SQLiteError(code: .misuse, message: "the SQL text holds no statement", sql: sql, path: configuration.path)
+        }
+        if let tail, !String(cString: tail).allSatisfy({ $0.isWhitespace || $0 == ";" }) {
+            sqlite3_finalize(statement)
+            throw SQLiteError(
+                code: .misuse, message: "run() and all() take one statement; use executeScript() for several",
+                sql: sql, path: configuration.path)
+        }
+        statements.insert(statement, for: sql) { sqlite3_finalize($0) }
+        return statement
+    }
+
+    private func columnNames(of statement: OpaquePointer) -> ColumnNames {
+        ColumnNames((0..<sqlite3_column_count(statement)).map { String(cString: sqlite3_column_name(statement, $0)) })
+    }
+
+    func error(_ rc: Int32, sql: String?) -> SQLiteError {
+        let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
+        let code = handle.map { sqlite3_extended_errcode($0) } ?? rc
+        return SQLiteError(code: SQLiteResultCode(rawValue: code), message: message, sql: sql, path: configuration.path)
+    }
+}
