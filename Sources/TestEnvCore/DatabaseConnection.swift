@@ -98,23 +98,24 @@ extension DatabaseConnection {
 
     /// Sets a savepoint inside the open transaction.
     ///
-    /// - Parameter name: a plain identifier (`[A-Za-z_][A-Za-z0-9_]*`, at most 64 characters).
+    /// - Parameter name: a plain identifier (`[A-Za-z_][A-Za-z0-9_]*`, at most 64 characters);
+    ///   it is backquoted, so reserved words such as `inner` work on both backends.
     /// - Throws: the driver's error, or ``InvalidIdentifierError`` for any other name.
     public func savepoint(_ name: String) throws {
-        try executeScript("SAVEPOINT \(try SQLIdentifier.validated(name))")
+        try executeScript("SAVEPOINT `\(try SQLIdentifier.validated(name))`")
     }
 
     /// Undoes everything since the savepoint, keeping the savepoint and the transaction.
     ///
     /// - Throws: the driver's error, or ``InvalidIdentifierError``.
     public func rollbackToSavepoint(_ name: String) throws {
-        try executeScript("ROLLBACK TO SAVEPOINT \(try SQLIdentifier.validated(name))")
+        try executeScript("ROLLBACK TO SAVEPOINT `\(try SQLIdentifier.validated(name))`")
     }
 
     /// Forgets the savepoint, keeping its work in the transaction.
     ///
     /// - Throws: the driver's error, or ``InvalidIdentifierError``.
     public func releaseSavepoint(_ name: String) throws {
-        try executeScript("RELEASE SAVEPOINT \(try SQLIdentifier.validated(name))")
+        try executeScript("RELEASE SAVEPOINT `\(try SQLIdentifier.validated(name))`")
     }
 }

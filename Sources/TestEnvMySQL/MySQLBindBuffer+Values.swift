@@ -135,7 +135,9 @@ extension MYSQL_TIME {
     init(_ time: DatabaseTime) {
         self.init()
         neg = time.isNegative ? 1 : 0
-        hour = UInt32(clamping: time.hour)
+        // The binary protocol sends a TIME's hours as days plus an hour of the day (0...23).
+        day = UInt32(clamping: time.hour / 24)
+        hour = UInt32(clamping: time.hour % 24)
         minute = UInt32(clamping: time.minute)
         second = UInt32(clamping: time.second)
         second_part = UInt(clamping: time.microsecond)
@@ -159,8 +161,10 @@ extension DatabaseDate {
 
 extension DatabaseTime {
     init(_ time: MYSQL_TIME) {
+        // A TIME arrives as days plus hours; a DATETIME's day belongs to its date.
+        let days = time.time_type == MYSQL_TIMESTAMP_TIME ? Int(time.day) : 0
         self.init(
-            isNegative: time.neg != 0, hour: Int(time.hour), minute: Int(time.minute), second: Int(time.second),
+            isNegative: time.neg != 0, hour: days * 24 + Int(time.hour), minute: Int(time.minute), second: Int(time.second),
             microsecond: Int(time.second_part))
     }
 }

@@ -1,4 +1,5 @@
 import CMariaDB
+import Synchronization
 import TestEnvCore
 
 /// libmariadb must be initialized once per process before the first connection; Swift runs a
@@ -32,8 +33,13 @@ public actor MySQLConnection: DatabaseConnection {
 
     /// The server's version string, for example `10.11.6-MariaDB-0+deb12u1`.
     public private(set) var serverVersion = ""
+    private let serverConnectionID = Atomic<UInt64>(0)
+
     /// The server's id for this connection (`CONNECTION_ID()`), which `KILL` takes.
-    public private(set) var connectionID: UInt = 0
+    ///
+    /// Readable without waiting for the connection, so another connection can stop a statement
+    /// that is still running here.
+    public nonisolated var connectionID: UInt { UInt(serverConnectionID.load(ordering: .acquiring)) }
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -75,7 +81,7 @@ public actor MySQLConnection: DatabaseConnection {
         }
         handle = mysql
         serverVersion = String(cString: mysql_get_server_info(mysql))
-        connectionID = mysql_thread_id(mysql)
+        serverConnectionID.store(UInt64(mysql_thread_id(mysql)), ordering: .releasing)
     }
 
     private func setOptions(_ mysql: UnsafeMutablePointer<MYSQL>) {

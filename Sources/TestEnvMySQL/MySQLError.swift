@@ -56,7 +56,7 @@ public struct MySQLErrorCode: RawRepresentable, Sendable, Hashable, CustomString
     public static let checkConstraintViolated = MySQLErrorCode(rawValue: 3819)
     /// 4025: MariaDB `CHECK` constraint violated.
     public static let constraintFailed = MySQLErrorCode(rawValue: 4025)
-    /// 2002: nothing listens on the Unix socket.
+    /// 2002: nothing listens on the Unix socket (Connector/C 3.x also reports a refused TCP connection so).
     public static let socketConnectionFailed = MySQLErrorCode(rawValue: 2002)
     /// 2003: nothing listens on the TCP host and port, or it is unreachable.
     public static let hostConnectionFailed = MySQLErrorCode(rawValue: 2003)
