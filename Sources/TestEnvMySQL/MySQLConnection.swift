@@ -67,7 +67,9 @@ public actor MySQLConnection: DatabaseConnection {
     private func open() throws {
         precondition(libraryInitialized, "mysql_library_init failed")
         guard let mysql = mysql_init(nil) else {
-            throw MySQLError(code: .invalidConnectionHandle, message: "mysql_init failed: out of memory", endpoint: configuration.endpoint, operation: "connecting")
+            throw MySQLError(
+                code: .invalidConnectionHandle, message: "mysql_init failed: out of memory", endpoint: configuration.endpoint,
+                operation: "connecting")
         }
         setOptions(mysql)
         let flags = UInt(CLIENT_MULTI_STATEMENTS)
@@ -131,7 +133,8 @@ public actor MySQLConnection: DatabaseConnection {
             if let result = mysql_store_result(mysql) {
                 mysql_free_result(result)
             } else if mysql_field_count(mysql) != 0 {
-                throw failure(connectionError(mysql, operation: "reading the results of statement \(statementNumber) of a script", sql: sql))
+                throw failure(
+                    connectionError(mysql, operation: "reading the results of statement \(statementNumber) of a script", sql: sql))
             }
             let next = mysql_next_result(mysql)
             if next < 0 { return }
@@ -180,14 +183,16 @@ public actor MySQLConnection: DatabaseConnection {
 }
 
 extension MySQLConnection {
-    private func execute(_ sql: String, _ bindings: [DatabaseValue], collectingRows: Bool) throws -> (rows: [Row], result: ExecutionResult) {
+    private func execute(_ sql: String, _ bindings: [DatabaseValue], collectingRows: Bool) throws -> (rows: [Row], result: ExecutionResult)
+    {
         let mysql = try openHandle(for: sql)
         let statement = try prepared(sql, on: mysql)
         defer { drainResults(of: statement) }
         let parameterCount = Int(mysql_stmt_param_count(statement))
         guard parameterCount == bindings.count else {
             throw MySQLError(
-                code: .parameterCountMismatch, message: "the statement has \(parameterCount) parameter(s) but \(bindings.count) value(s) were bound",
+                code: .parameterCountMismatch,
+                message: "the statement has \(parameterCount) parameter(s) but \(bindings.count) value(s) were bound",
                 endpoint: configuration.endpoint, operation: "binding parameters", sql: sql)
         }
         let parameters = MySQLBindBuffer.parameters(bindings)
@@ -219,7 +224,9 @@ extension MySQLConnection {
         return statement
     }
 
-    private func fetchRows(_ statement: UnsafeMutablePointer<MYSQL_STMT>, metadata: UnsafeMutablePointer<MYSQL_RES>, sql: String) throws -> [Row] {
+    private func fetchRows(_ statement: UnsafeMutablePointer<MYSQL_STMT>, metadata: UnsafeMutablePointer<MYSQL_RES>, sql: String) throws
+        -> [Row]
+    {
         let count = Int(mysql_num_fields(metadata))
         let fields = UnsafeBufferPointer(start: mysql_fetch_fields(metadata), count: count)
         let columns = ColumnNames(fields.map { String(cString: $0.name) })

@@ -27,7 +27,8 @@ extension SQLiteConnection {
             guard let integer = Int64(exactly: unsigned) else {
                 throw SQLiteError(
                     code: .mismatch,
-                    message: "parameter \(index) is an unsigned integer above Int64.max, which SQLite's INTEGER cannot hold; bind it as .decimal text",
+                    message:
+                        "parameter \(index) is an unsigned integer above Int64.max, which SQLite's INTEGER cannot hold; bind it as .decimal text",
                     sql: sql, path: configuration.path)
             }
             return sqlite3_bind_int64(statement, index, integer)

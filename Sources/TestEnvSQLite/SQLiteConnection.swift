@@ -54,7 +54,8 @@ public actor SQLiteConnection: DatabaseConnection {
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
             sqlite3_close_v2(db)
-            throw SQLiteError(code: SQLiteResultCode(rawValue: rc), message: "could not open the database: \(message)", path: configuration.path)
+            throw SQLiteError(
+                code: SQLiteResultCode(rawValue: rc), message: "could not open the database: \(message)", path: configuration.path)
         }
         handle = db
         sqlite3_extended_result_codes(db, 1)
@@ -107,7 +108,8 @@ public actor SQLiteConnection: DatabaseConnection {
         }
     }
 
-    private func execute(_ sql: String, _ bindings: [DatabaseValue], collectingRows: Bool) throws -> (rows: [Row], result: ExecutionResult) {
+    private func execute(_ sql: String, _ bindings: [DatabaseValue], collectingRows: Bool) throws -> (rows: [Row], result: ExecutionResult)
+    {
         let db = try openDatabase(for: sql)
         let statement = try prepared(sql, in: db)
         defer {

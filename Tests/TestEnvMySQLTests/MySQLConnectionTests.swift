@@ -9,7 +9,8 @@ extension MySQLDriverTests {
         func executionResult() async throws {
             try await MySQLTestServer.withScratchDatabase { db in
                 try await db.executeScript("CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, v TEXT)")
-                #expect(try await db.run("INSERT INTO t (v) VALUES (?), (?)", "a", "b") == ExecutionResult(affectedRows: 2, lastInsertID: 1))
+                #expect(
+                    try await db.run("INSERT INTO t (v) VALUES (?), (?)", "a", "b") == ExecutionResult(affectedRows: 2, lastInsertID: 1))
                 #expect(try await db.run("UPDATE t SET v = ?", "c") == ExecutionResult(affectedRows: 2, lastInsertID: nil))
                 #expect(try await db.run("SELECT * FROM t") == ExecutionResult(affectedRows: 0, lastInsertID: nil))
                 let rows = try await db.all("SELECT id, v FROM t ORDER BY id")
@@ -44,7 +45,9 @@ extension MySQLDriverTests {
                     SELECT 1, 2, 3;
                     """)
                 let error = await #expect(throws: MySQLError.self) {
-                    try await db.executeScript("INSERT INTO a (v) VALUES ('two'); SELECT * FROM a; INSERT INTO nope VALUES (1); INSERT INTO a (v) VALUES ('three')")
+                    try await db.executeScript(
+                        "INSERT INTO a (v) VALUES ('two'); SELECT * FROM a; INSERT INTO nope VALUES (1); INSERT INTO a (v) VALUES ('three')"
+                    )
                 }
                 #expect(error?.code == .noSuchTable)
                 #expect(error?.operation == "running statement 3 of a script")

@@ -49,7 +49,9 @@ extension MySQLDriverTests {
 
         @Test("An unknown database is unknownDatabase (1049)")
         func unknownDatabase() async throws {
-            let error = await #expect(throws: MySQLError.self) { try await MySQLTestServer.connect(database: "testenv_missing_\(UUID().uuidString.prefix(8))") }
+            let error = await #expect(throws: MySQLError.self) {
+                try await MySQLTestServer.connect(database: "testenv_missing_\(UUID().uuidString.prefix(8))")
+            }
             #expect(error?.code == .unknownDatabase)
             #expect(error?.kind == .unknownDatabase)
         }
@@ -87,7 +89,9 @@ extension MySQLDriverTests {
                 let second = try await MySQLTestServer.connect(database: database)
                 try await first.executeScript("BEGIN; UPDATE t SET v = 1 WHERE id = 1")
                 try await second.executeScript("BEGIN; UPDATE t SET v = 2 WHERE id = 2")
-                async let firstWaits: Result<ExecutionResult, any Error> = capture { try await first.run("UPDATE t SET v = 1 WHERE id = 2") }
+                async let firstWaits: Result<ExecutionResult, any Error> = capture {
+                    try await first.run("UPDATE t SET v = 1 WHERE id = 2")
+                }
                 try await waitForLockWait(on: db)
                 let secondResult = await capture { try await second.run("UPDATE t SET v = 2 WHERE id = 1") }
                 let codes = [await firstWaits, secondResult].compactMap { ($0.failure as? MySQLError)?.code }

@@ -56,7 +56,10 @@ extension MySQLDriverTests {
         func text() async throws {
             try await MySQLTestServer.withScratchDatabase { db in
                 try await db.executeScript(Self.schema)
-                for value in ["", "héllo wörld", "🌍 𝄞 中文 👩‍👩‍👧", "it's \"quoted\" `ticked` \\ back", "nul\u{0}inside", String(repeating: "é", count: 30_000)] {
+                for value in [
+                    "", "héllo wörld", "🌍 𝄞 中文 👩‍👩‍👧", "it's \"quoted\" `ticked` \\ back", "nul\u{0}inside",
+                    String(repeating: "é", count: 30_000),
+                ] {
                     #expect(try await roundTrip("t", .text(value), on: db) == .text(value))
                 }
                 #expect(try await roundTrip("e", .text("large"), on: db) == .text("large"))

@@ -129,7 +129,9 @@ import Testing
         } catch SQLiteResultCode.constraint {
             // the primary code matches the extended SQLITE_CONSTRAINT_UNIQUE
         }
-        let error = await #expect(throws: SQLiteError.self) { try await db.run("INSERT INTO users (email) VALUES (?)", "taken@example.com") }
+        let error = await #expect(throws: SQLiteError.self) {
+            try await db.run("INSERT INTO users (email) VALUES (?)", "taken@example.com")
+        }
         #expect(error?.code == .constraintUnique)
         #expect(error?.kind == .uniqueViolation)
         #expect(error?.description.contains("taken@example.com") == false)

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: formatting lint, a build in which warnings are errors,
+# then every test twice — with TEST_DB_TYPE=sqlite and with TEST_DB_TYPE=mysql against a private
+# MariaDB that this script starts and always stops. Fails if either run fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# shellcheck source=scripts/prerequisites.sh
+source scripts/prerequisites.sh
+testenv_install_packages "${TESTENV_BUILD_PACKAGES[@]}" "${TESTENV_SERVER_PACKAGES[@]}"
+
+flags=(-Xswiftc -warnings-as-errors)
+
+echo "==> swift format lint --strict" >&2
+swift format lint --strict --recursive Sources Tests Package.swift
+
+echo "==> swift build --build-tests" >&2
+swift build --build-tests "${flags[@]}"
+
+server=$(scripts/mariadb-server.sh start)
+trap 'scripts/mariadb-server.sh stop "$server"' EXIT
+trap 'exit 130' INT TERM
+# shellcheck source=/dev/null
+source "$server/env.sh"
+
+failed=()
+for type in sqlite mysql; do
+    echo "==> swift test with TEST_DB_TYPE=$type" >&2
+    TEST_DB_TYPE=$type swift test --skip-build "${flags[@]}" || failed+=("$type")
+done
+
+if ((${#failed[@]})); then
+    echo "==> FAILED with TEST_DB_TYPE=${failed[*]}" >&2
+    exit 1
+fi
+echo "==> all tests passed with TEST_DB_TYPE=sqlite and TEST_DB_TYPE=mysql" >&2
