@@ -136,7 +136,8 @@ public struct MySQLError: DatabaseDriverError, Hashable {
 
     public var description: String {
         let state = sqlState.map { " (\($0))" } ?? ""
-        var text = "MySQL error \(code)\(state) \(operation) at \(endpoint): \(message)"
+        let preposition = operation == "connecting" ? "to" : "on"
+        var text = "MySQL error \(code)\(state) \(operation) \(preposition) \(endpoint): \(message)"
         if let sql { text += "\n  statement: \(SQLText.abbreviated(sql))" }
         if let advice { text += "\n  \(advice)" }
         return text
