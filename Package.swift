@@ -3,12 +3,19 @@ import PackageDescription
 
 let package = Package(
     name: "TestEnvKit",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "TestEnvKit", targets: ["TestEnvKit"]),
+        .library(name: "TestEnvKitTesting", targets: ["TestEnvKitTesting"]),
+        .library(name: "TestEnvKitXCTest", targets: ["TestEnvKitXCTest"]),
         .library(name: "TestEnvMySQL", targets: ["TestEnvMySQL"]),
         .library(name: "TestEnvSQLite", targets: ["TestEnvSQLite"]),
+        .executable(name: "testenv", targets: ["testenv"]),
         .executable(name: "testenv-demo", targets: ["testenv-demo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         // C libraries, linked from the system (see scripts/prerequisites.sh).
@@ -29,15 +36,28 @@ let package = Package(
         .target(name: "TestEnvMySQL", dependencies: ["TestEnvCore", "CMariaDB"]),
         .target(name: "TestEnvSQLite", dependencies: ["TestEnvCore", "CSQLite3"]),
 
-        // What a user imports.
-        .target(name: "TestEnvKit", dependencies: ["TestEnvCore", "TestEnvMySQL", "TestEnvSQLite"]),
+        // What a user imports: configuration, fallback, schema loading, isolated environments.
+        .target(
+            name: "TestEnvKit",
+            dependencies: ["TestEnvCore", "TestEnvMySQL", "TestEnvSQLite", .product(name: "Logging", package: "swift-log")]
+        ),
 
+        // Thin adapters, so that only test code links a test framework.
+        .target(name: "TestEnvKitTesting", dependencies: ["TestEnvKit"]),
+        .target(name: "TestEnvKitXCTest", dependencies: ["TestEnvKit"]),
+
+        .executableTarget(
+            name: "testenv",
+            dependencies: ["TestEnvKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         // The README's first command.
         .executableTarget(name: "testenv-demo", dependencies: ["TestEnvKit"]),
 
         .testTarget(name: "TestEnvCoreTests", dependencies: ["TestEnvCore"]),
         .testTarget(name: "TestEnvSQLiteTests", dependencies: ["TestEnvSQLite"]),
         .testTarget(name: "TestEnvMySQLTests", dependencies: ["TestEnvMySQL"]),
+        .testTarget(name: "TestEnvKitTests", dependencies: ["TestEnvKitTesting", "testenv"]),
+        .testTarget(name: "TestEnvKitXCTests", dependencies: ["TestEnvKitXCTest"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import CSQLite3
+import Synchronization
 import TestEnvCore
 
 /// A connection to a SQLite database.
@@ -23,6 +24,8 @@ public actor SQLiteConnection: DatabaseConnection {
     private let executor: DispatchQueueExecutor
     private var handle: OpaquePointer?
     private var statements = PreparedStatementCache<OpaquePointer>()
+    /// The handle again, for ``interrupt()`` from other threads; cleared under the lock before closing.
+    private let interruptibleHandle = Mutex<SQLiteHandle?>(nil)
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -58,6 +61,7 @@ public actor SQLiteConnection: DatabaseConnection {
                 code: SQLiteResultCode(rawValue: rc), message: "could not open the database: \(message)", path: configuration.path)
         }
         handle = db
+        interruptibleHandle.withLock { $0 = SQLiteHandle(pointer: db) }
         sqlite3_extended_result_codes(db, 1)
         let timeout = configuration.busyTimeout.components
         sqlite3_busy_timeout(db, Int32(clamping: timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000))
@@ -67,12 +71,21 @@ public actor SQLiteConnection: DatabaseConnection {
     }
 
     public func close() {
+        interruptibleHandle.withLock { $0 = nil }
         statements.removeAll { sqlite3_finalize($0) }
         if let handle { sqlite3_close_v2(handle) }
         handle = nil
     }
 
     public func isReady() -> Bool { handle != nil }
+
+    /// Stops the statement running on this connection, which then fails with
+    /// ``SQLiteResultCode/interrupt``. Callable from any task without waiting for the connection.
+    public nonisolated func interrupt() {
+        interruptibleHandle.withLock { handle in
+            if let handle { sqlite3_interrupt(handle.pointer) }
+        }
+    }
 
     /// The number of prepared statements cached on this connection.
     public var cachedStatementCount: Int { statements.count }
@@ -168,4 +181,11 @@ public actor SQLiteConnection: DatabaseConnection {
         let code = handle.map { sqlite3_extended_errcode($0) } ?? rc
         return SQLiteError(code: SQLiteResultCode(rawValue: code), message: message, sql: sql, path: configuration.path)
     }
+}
+
+/// A raw connection pointer that may cross threads for `sqlite3_interrupt`, which SQLite documents
+/// as safe to call from any thread while the connection is open; the mutex around it guarantees
+/// it is never used after close.
+struct SQLiteHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
 }

@@ -1,0 +1,123 @@
+import Foundation
+import TestEnvMySQL
+
+/// Everything TestEnvKit needs to know: which backend, where the server is, where SQLite files go,
+/// whether falling back is allowed, and how long operations may take.
+///
+/// Read it from the environment, then change what you like in code; code wins:
+///
+/// ```swift
+/// var configuration = try TestEnvConfiguration.fromEnvironment()
+/// configuration.operationTimeout = .seconds(30)
+/// let manager = TestEnvironmentManager(configuration: configuration)
+/// ```
+///
+/// | variable | default | meaning |
+/// |---|---|---|
+/// | `TEST_DB_TYPE` | `sqlite` | `sqlite` or `mysql` |
+/// | `TEST_DB_HOST` | `127.0.0.1` | MySQL host |
+/// | `TEST_DB_PORT` | `3306` | MySQL port, 1–65535 |
+/// | `TEST_DB_USER` | `root` | MySQL user |
+/// | `TEST_DB_PASSWORD` | empty | MySQL password |
+/// | `TEST_DB_SOCKET` | unset | MySQL Unix socket, used instead of host and port |
+/// | `DB_TEST_PATH` | `:memory:` | SQLite: `:memory:`, a directory, or a file path (each environment gets its own file) |
+/// | `TEST_DB_REQUIRE` | unset | `1`/`true`: never fall back from MySQL to SQLite |
+/// | `CI` | unset | `true`/`1`: the same as `TEST_DB_REQUIRE=1` |
+/// | `TEST_DB_TIMEOUT` | `120` | seconds one environment operation (create, load schema, clean up) may take |
+public struct TestEnvConfiguration: Sendable, Hashable {
+    /// The backend asked for.
+    public var backend: DatabaseBackend
+    /// How to reach MySQL. Its `database` is ignored: each environment gets its own.
+    public var mysql: MySQLConfiguration
+    /// `:memory:`, a directory, or a file path whose directory and name stem each environment's file shares.
+    public var sqlitePath: String
+    /// Whether a MySQL request must fail, instead of falling back to SQLite, when the server is unreachable.
+    public var requiresRequestedBackend: Bool
+    /// How long creating, loading or removing one environment may take.
+    public var operationTimeout: Duration
+    /// How long the one-time check whether MySQL answers may take before falling back.
+    public var probeTimeout: Duration
+    /// Retries of environment creation after a retryable error (lost connection, deadlock, busy, …).
+    public var creationRetries: Int
+
+    /// Creates a configuration with the defaults of the table above, ignoring the environment.
+    public init(
+        backend: DatabaseBackend = .sqlite, mysql: MySQLConfiguration = MySQLConfiguration(), sqlitePath: String = ":memory:",
+        requiresRequestedBackend: Bool = false, operationTimeout: Duration = .seconds(120), probeTimeout: Duration = .seconds(3),
+        creationRetries: Int = 3
+    ) {
+        self.backend = backend
+        self.mysql = mysql
+        self.sqlitePath = sqlitePath
+        self.requiresRequestedBackend = requiresRequestedBackend
+        self.operationTimeout = operationTimeout
+        self.probeTimeout = probeTimeout
+        self.creationRetries = creationRetries
+    }
+
+    /// Reads the configuration from environment variables (see the table above).
+    ///
+    /// - Throws: ``TestEnvError/Code/invalidConfiguration`` naming the variable and the accepted values.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Self {
+        let reader = EnvironmentReader(environment)
+        var configuration = TestEnvConfiguration()
+        configuration.backend = try reader.backend("TEST_DB_TYPE") ?? .sqlite
+        configuration.mysql.host = reader.string("TEST_DB_HOST") ?? configuration.mysql.host
+        configuration.mysql.port = try reader.port("TEST_DB_PORT") ?? configuration.mysql.port
+        configuration.mysql.user = reader.string("TEST_DB_USER") ?? configuration.mysql.user
+        configuration.mysql.password = reader.string("TEST_DB_PASSWORD") ?? ""
+        configuration.mysql.unixSocket = reader.string("TEST_DB_SOCKET")
+        configuration.sqlitePath = reader.string("DB_TEST_PATH") ?? ":memory:"
+        let required = try reader.flag("TEST_DB_REQUIRE") ?? false
+        let onCI = try reader.flag("CI") ?? false
+        configuration.requiresRequestedBackend = required || onCI
+        configuration.operationTimeout = try reader.seconds("TEST_DB_TIMEOUT") ?? configuration.operationTimeout
+        return configuration
+    }
+}
+
+/// Reads and validates environment variables; every error names the variable and what it accepts.
+struct EnvironmentReader {
+    private let environment: [String: String]
+
+    init(_ environment: [String: String]) { self.environment = environment }
+
+    /// The variable's value, or nil when it is unset or empty.
+    func string(_ name: String) -> String? {
+        guard let value = environment[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    func backend(_ name: String) throws -> DatabaseBackend? {
+        guard let value = string(name) else { return nil }
+        guard let backend = DatabaseBackend(rawValue: value.lowercased()) else {
+            throw invalid(name, value, accepted: DatabaseBackend.allCases.map(\.rawValue).joined(separator: " or "))
+        }
+        return backend
+    }
+
+    func port(_ name: String) throws -> Int? {
+        guard let value = string(name) else { return nil }
+        guard let port = Int(value), (1...65535).contains(port) else { throw invalid(name, value, accepted: "a port number from 1 to 65535") }
+        return port
+    }
+
+    func flag(_ name: String) throws -> Bool? {
+        guard let value = string(name)?.lowercased() else { return nil }
+        switch value {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw invalid(name, value, accepted: "1, true, yes, on, or 0, false, no, off")
+        }
+    }
+
+    func seconds(_ name: String) throws -> Duration? {
+        guard let value = string(name) else { return nil }
+        guard let seconds = Double(value), seconds > 0, seconds.isFinite else { throw invalid(name, value, accepted: "a positive number of seconds") }
+        return .milliseconds(Int64(seconds * 1000))
+    }
+
+    private func invalid(_ name: String, _ value: String, accepted: String) -> TestEnvError {
+        TestEnvError(.invalidConfiguration, "\(name)=\(String(reflecting: value)) is not valid: use \(accepted).")
+    }
+}

@@ -1,0 +1,37 @@
+import TestEnvCore
+
+/// What a ``TestEnvironmentManager`` did so far: environments created and removed, retries, and
+/// errors by kind, for a test run to print.
+///
+/// ```swift
+/// print(await manager.statistics)   // "12 environments created (0 by fallback), 12 removed, 0 retries; errors: none"
+/// ```
+public struct EnvironmentStatistics: Sendable, Hashable, CustomStringConvertible {
+    /// Environments handed out.
+    public internal(set) var created = 0
+    /// Environments handed out on SQLite because MySQL was unreachable.
+    public internal(set) var createdByFallback = 0
+    /// Environments removed.
+    public internal(set) var removed = 0
+    /// Creation attempts repeated after a retryable error.
+    public internal(set) var retries = 0
+    /// Errors seen, by kind (a ``TestEnvCore/DatabaseErrorKind`` name or a ``TestEnvError/Code`` name).
+    public internal(set) var errorsByKind: [String: Int] = [:]
+
+    mutating func record(_ error: any Error) {
+        let kind: String
+        if let error = error as? TestEnvError {
+            kind = error.driverErrorKind?.name ?? error.code.name
+        } else if let error = error as? any DatabaseDriverError {
+            kind = error.kind.name
+        } else {
+            kind = String(describing: type(of: error))
+        }
+        errorsByKind[kind, default: 0] += 1
+    }
+
+    public var description: String {
+        let errors = errorsByKind.isEmpty ? "none" : errorsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        return "\(created) environments created (\(createdByFallback) by fallback), \(removed) removed, \(retries) retries; errors: \(errors)"
+    }
+}

@@ -1,0 +1,120 @@
+import Synchronization
+import TestEnvCore
+import TestEnvMySQL
+
+/// The backend environments get, and why it differs from the one asked for.
+struct BackendChoice: Sendable {
+    let backend: DatabaseBackend
+    let fallbackReason: String?
+}
+
+struct ParsedScriptKey: Hashable {
+    let script: SchemaScript
+    let dialect: DatabaseBackend
+}
+
+extension TestEnvironmentManager {
+    /// Decides the backend once per manager; concurrent callers share the one check.
+    func chooseBackend() async throws -> BackendChoice {
+        if let backendChoice = existingBackendChoice() { return try await backendChoice.value }
+        let task = Task { try await self.probeBackend() }
+        storeBackendChoice(task)
+        return try await task.value
+    }
+
+    private func probeBackend() async throws -> BackendChoice {
+        guard configuration.backend == .mysql else { return BackendChoice(backend: .sqlite, fallbackReason: nil) }
+        var settings = configuration.mysql
+        settings.database = nil
+        settings.connectTimeout = configuration.probeTimeout
+        let endpoint = settings.endpoint
+        do {
+            let connection = try await MySQLConnection.connect(settings)
+            await connection.close()
+            return BackendChoice(backend: .mysql, fallbackReason: nil)
+        } catch let error as MySQLError where error.kind == .serverUnreachable || error.kind == .connectionLost {
+            guard !configuration.requiresRequestedBackend else {
+                throw TestEnvError(
+                    .serverUnreachable,
+                    "TEST_DB_TYPE=mysql, but no MySQL server answers at \(endpoint), and falling back to SQLite is off because "
+                        + "TEST_DB_REQUIRE or CI is set. Start the server (scripts/mariadb-server.sh start prints TEST_DB_* settings) "
+                        + "or correct TEST_DB_HOST, TEST_DB_PORT or TEST_DB_SOCKET.",
+                    underlying: error)
+            }
+            let reason = "no MySQL server answers at \(endpoint) (error \(error.code): \(error.message))"
+            logger.warning(
+                "TestEnvKit is falling back to SQLite: TEST_DB_TYPE=mysql, but \(reason). Every environment of this process runs on SQLite and reports isFallback = true. Set TEST_DB_REQUIRE=1 (CI=true does the same) to fail instead."
+            )
+            return BackendChoice(backend: .sqlite, fallbackReason: reason)
+        } catch let error as MySQLError where error.kind == .accessDenied {
+            throw TestEnvError(
+                .accessDenied,
+                "the MySQL server at \(endpoint) refused the credentials: check TEST_DB_USER and TEST_DB_PASSWORD (the password is not shown). "
+                    + "This is a configuration mistake, so TestEnvKit does not fall back to SQLite.",
+                underlying: error)
+        } catch let error as MySQLError {
+            throw TestEnvError(.connectionFailed, "could not connect to the MySQL server at \(endpoint): \(error.message)", underlying: error)
+        }
+    }
+
+    /// The admin connection, which creates and drops databases; opened once, shared by all environments.
+    func admin() async throws -> MySQLConnection {
+        if let task = existingAdminConnection() {
+            do { return try await task.value } catch {
+                forgetAdminConnection()
+                throw error
+            }
+        }
+        let settings = configuration.mysql
+        let task = Task { () throws -> MySQLConnection in
+            var admin = settings
+            admin.database = nil
+            return try await MySQLConnection.connect(admin)
+        }
+        storeAdminConnection(task)
+        return try await admin()
+    }
+
+    /// Stops the statement running on connection `id`, from a separate connection.
+    func killQuery(_ id: UInt) async {
+        do {
+            let control = try await control()
+            try await control.run("KILL QUERY \(id)")
+        } catch {
+            logger.error("TestEnvKit could not stop a statement that ran past its time limit (KILL QUERY \(id)): \(error)")
+        }
+    }
+
+    private func control() async throws -> MySQLConnection {
+        if let controlConnection = existingControlConnection(), let connection = try? await controlConnection.value {
+            return connection
+        }
+        let settings = configuration.mysql
+        let task = Task { () throws -> MySQLConnection in
+            var control = settings
+            control.database = nil
+            return try await MySQLConnection.connect(control)
+        }
+        storeControlConnection(task)
+        return try await task.value
+    }
+
+    func forgetAdminConnectionIfLost(_ error: any Error) {
+        let kind = (error as? any DatabaseDriverError)?.kind ?? (error as? TestEnvError)?.driverErrorKind
+        if kind == .connectionLost { forgetAdminConnection() }
+    }
+}
+
+/// Holds the way to stop whatever a half-created environment is doing right now; set as the
+/// creation progresses (admin connection first, then the environment's own connection).
+final class InterruptSlot: Sendable {
+    private let current = Mutex<(@Sendable () async -> Void)?>(nil)
+
+    func set(_ interrupt: @escaping @Sendable () async -> Void) {
+        current.withLock { $0 = interrupt }
+    }
+
+    @Sendable func fire() async {
+        if let interrupt = current.withLock({ $0 }) { await interrupt() }
+    }
+}

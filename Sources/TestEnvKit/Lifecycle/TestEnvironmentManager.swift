@@ -1,0 +1,301 @@
+import Foundation
+import Logging
+import TestEnvCore
+import TestEnvMySQL
+import TestEnvSQLite
+
+/// Creates isolated environments — one database per test, schema loaded — and removes them.
+///
+/// ```swift
+/// let manager = try TestEnvironmentManager.shared()          // configured from TEST_DB_* variables
+/// let env = try await manager.createIsolatedEnvironment(schema: schema)
+/// defer { Task { try await manager.cleanupEnvironment(env) } }   // or use withIsolatedEnvironment
+/// ```
+///
+/// **Backend choice.** With `TEST_DB_TYPE=mysql`, the first environment checks once whether the
+/// server answers. If nothing answers (refused, unreachable, connect timeout), the manager falls
+/// back to SQLite and logs one warning naming the address, the error and `TEST_DB_REQUIRE`;
+/// every environment then reports ``IsolatedEnvironment/isFallback``. With `TEST_DB_REQUIRE=1`
+/// or `CI=true` it throws instead. Wrong credentials never fall back.
+///
+/// **Connections.** Per manager: one admin connection (creates and drops databases) and, after
+/// the first timeout, one control connection (sends `KILL QUERY`). Per environment: one connection.
+///
+/// **Cleanup.** ``cleanupEnvironment(_:)`` closes the environment's connection and drops its
+/// database (or deletes its SQLite file). It is idempotent, and only ever drops databases this
+/// manager created. A creation that fails half-way removes what it had created.
+///
+/// ## Topics
+/// - ``createIsolatedEnvironment(schema:)``
+/// - ``cleanupEnvironment(_:)``
+/// - ``cleanupAll()``
+/// - ``statistics``
+public actor TestEnvironmentManager {
+    /// The configuration this manager uses.
+    public nonisolated let configuration: TestEnvConfiguration
+    let logger: Logger
+    private var backendChoice: Task<BackendChoice, any Error>?
+    private var adminConnection: Task<MySQLConnection, any Error>?
+    private var controlConnection: Task<MySQLConnection, any Error>?
+    private var live: [UUID: IsolatedEnvironment] = [:]
+    private var parsedScripts: [ParsedScriptKey: [ScriptStatement]] = [:]
+    /// Every MySQL database this manager created, recorded before the `CREATE DATABASE`.
+    public private(set) var createdDatabases: Set<String> = []
+    /// What the manager did so far.
+    public private(set) var statistics = EnvironmentStatistics()
+
+    /// Creates a manager. Nothing connects until the first environment is created.
+    public init(configuration: TestEnvConfiguration = TestEnvConfiguration(), logger: Logger = Logger(label: "TestEnvKit")) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    private static let sharedManager: Result<TestEnvironmentManager, TestEnvError> = {
+        do {
+            return .success(TestEnvironmentManager(configuration: try TestEnvConfiguration.fromEnvironment()))
+        } catch let error as TestEnvError {
+            return .failure(error)
+        } catch {
+            return .failure(TestEnvError(.invalidConfiguration, "\(error)"))
+        }
+    }()
+
+    /// The process-wide manager, configured from the environment (``TestEnvConfiguration/fromEnvironment(_:)``).
+    ///
+    /// - Throws: ``TestEnvError/Code/invalidConfiguration`` when a variable is invalid.
+    public static func shared() throws -> TestEnvironmentManager {
+        try sharedManager.get()
+    }
+
+    func existingBackendChoice() -> Task<BackendChoice, any Error>? { backendChoice }
+    func storeBackendChoice(_ task: Task<BackendChoice, any Error>) { backendChoice = task }
+    func existingAdminConnection() -> Task<MySQLConnection, any Error>? { adminConnection }
+    func storeAdminConnection(_ task: Task<MySQLConnection, any Error>) { adminConnection = task }
+    func forgetAdminConnection() { adminConnection = nil }
+    func existingControlConnection() -> Task<MySQLConnection, any Error>? { controlConnection }
+    func storeControlConnection(_ task: Task<MySQLConnection, any Error>) { controlConnection = task }
+
+    /// The environments created and not yet removed.
+    public var liveEnvironments: [IsolatedEnvironment] { Array(live.values) }
+
+    /// Which backend environments get, deciding it (and logging any fallback) on first use.
+    ///
+    /// - Throws: ``TestEnvError/Code/serverUnreachable`` when MySQL is required but unreachable,
+    ///   ``TestEnvError/Code/accessDenied`` or ``TestEnvError/Code/connectionFailed`` for configuration mistakes.
+    public func resolvedBackend() async throws -> (backend: DatabaseBackend, fallbackReason: String?) {
+        let choice = try await chooseBackend()
+        return (choice.backend, choice.fallbackReason)
+    }
+}
+
+// MARK: - Creating
+
+extension TestEnvironmentManager {
+    /// Creates an environment with `schema` loaded, on the configured backend (or SQLite after a fallback).
+    ///
+    /// Retryable failures (lost connection, deadlock, lock wait, too many connections, busy) are
+    /// retried up to ``TestEnvConfiguration/creationRetries`` times with backoff. The whole creation
+    /// is bounded by ``TestEnvConfiguration/operationTimeout``.
+    ///
+    /// - Throws: ``TestEnvError``: `schemaStatementRefused` / `schemaStatementFailed` /
+    ///   `schemaFileUnreadable` naming file and line, `serverUnreachable`, `accessDenied`,
+    ///   `environmentCreationFailed`, `timeout`.
+    public func createIsolatedEnvironment(schema: Schema = Schema()) async throws -> IsolatedEnvironment {
+        let choice: BackendChoice
+        do { choice = try await chooseBackend() } catch {
+            statistics.record(error)
+            throw error
+        }
+        var attempt = 1
+        while true {
+            do {
+                let environment = try await createOnce(choice, schema: schema)
+                live[environment.id] = environment
+                statistics.created += 1
+                if environment.isFallback { statistics.createdByFallback += 1 }
+                return environment
+            } catch {
+                statistics.record(error)
+                forgetAdminConnectionIfLost(error)
+                guard Self.isRetryable(error), attempt <= configuration.creationRetries, !Task.isCancelled else {
+                    throw creationFailure(error, backend: choice.backend, attempts: attempt)
+                }
+                statistics.retries += 1
+                try await Task.sleep(for: .milliseconds(50 << (attempt - 1)))
+                attempt += 1
+            }
+        }
+    }
+
+    private func createOnce(_ choice: BackendChoice, schema: Schema) async throws -> IsolatedEnvironment {
+        let slot = InterruptSlot()
+        return try await TimeLimit.run(configuration.operationTimeout, operation: "creating an isolated \(choice.backend) environment", interrupt: slot.fire) {
+            switch choice.backend {
+            case .mysql: try await self.createMySQLEnvironment(schema: schema, slot: slot)
+            case .sqlite: try await self.createSQLiteEnvironment(choice, schema: schema, slot: slot)
+            }
+        }
+    }
+
+    private func createMySQLEnvironment(schema: Schema, slot: InterruptSlot) async throws -> IsolatedEnvironment {
+        let admin = try await admin()
+        let name = DatabaseName.make()
+        createdDatabases.insert(name)
+        slot.set { [weak self] in await self?.killQuery(admin.connectionID) }
+        try await admin.executeScript("CREATE DATABASE \(DatabaseName.quoted(name)) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+        do {
+            var settings = configuration.mysql
+            settings.database = name
+            let connection = try await MySQLConnection.connect(settings)
+            let connectionID = connection.connectionID
+            let interrupt: @Sendable () async -> Void = { [weak self] in await self?.killQuery(connectionID) }
+            slot.set(interrupt)
+            do {
+                let others = schema.mysql.isEmpty ? [] : try await otherDatabases(than: name, admin: admin)
+                try await load(schema, backend: .mysql, into: connection, database: name, otherDatabases: others)
+            } catch {
+                await connection.close()
+                throw error
+            }
+            return IsolatedEnvironment(
+                backend: .mysql, requestedBackend: .mysql, fallbackReason: nil, databaseName: name,
+                connection: connection, sqliteFile: nil, interrupt: interrupt)
+        } catch {
+            try? await admin.executeScript("DROP DATABASE IF EXISTS \(DatabaseName.quoted(name))")
+            throw error
+        }
+    }
+
+    private func createSQLiteEnvironment(_ choice: BackendChoice, schema: Schema, slot: InterruptSlot) async throws -> IsolatedEnvironment {
+        let file = try sqliteFile()
+        let connection = try await SQLiteConnection.open(SQLiteConfiguration(path: file ?? ":memory:"))
+        slot.set { connection.interrupt() }
+        do {
+            try await load(schema, backend: .sqlite, into: connection, database: file ?? ":memory:", otherDatabases: [])
+        } catch {
+            await connection.close()
+            if let file { Self.deleteSQLiteFile(file) }
+            throw error
+        }
+        return IsolatedEnvironment(
+            backend: .sqlite, requestedBackend: configuration.backend, fallbackReason: choice.fallbackReason,
+            databaseName: file ?? ":memory:", connection: connection, sqliteFile: file, interrupt: { connection.interrupt() })
+    }
+
+    /// nil for `:memory:`; otherwise a new file in the configured directory, or beside the configured file.
+    private func sqliteFile() throws -> String? {
+        let path = configuration.sqlitePath
+        guard path != ":memory:" else { return nil }
+        let unique = DatabaseName.make()
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            return (path as NSString).appendingPathComponent("\(unique).sqlite")
+        }
+        let url = URL(fileURLWithPath: path)
+        let stem = url.deletingPathExtension().lastPathComponent
+        let suffix = url.pathExtension.isEmpty ? "sqlite" : url.pathExtension
+        return url.deletingLastPathComponent().appendingPathComponent("\(stem)-\(unique).\(suffix)").path
+    }
+
+    private func otherDatabases(than name: String, admin: MySQLConnection) async throws -> Set<String> {
+        let rows = try await admin.all("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN (?, 'information_schema')", [.text(name)])
+        return Set(try rows.map { try $0.decode(String.self, 0).lowercased() })
+    }
+
+    private func load(
+        _ schema: Schema, backend: DatabaseBackend, into connection: any DatabaseConnection, database: String, otherDatabases: Set<String>
+    ) async throws {
+        var statementGuard = SchemaStatementGuard(
+            isolatedDatabase: database, policy: schema.databaseStatements, dialect: backend, otherDatabases: otherDatabases)
+        for script in schema.scripts(for: backend) {
+            for statement in try statements(of: script, dialect: backend) {
+                let location = "\(script.name):\(statement.line)"
+                guard let sql = try statementGuard.review(statement, location: location) else { continue }
+                do {
+                    try await connection.executeScript(sql)
+                } catch let error as any DatabaseDriverError {
+                    throw TestEnvError(
+                        .schemaStatementFailed, "the \(backend) database rejected this schema statement: \(error.message)",
+                        location: location, statement: statement.text, underlying: error)
+                }
+            }
+        }
+    }
+
+    /// A script's statements, read and split once per manager.
+    private func statements(of script: SchemaScript, dialect: DatabaseBackend) throws -> [ScriptStatement] {
+        let key = ParsedScriptKey(script: script, dialect: dialect)
+        if let parsed = parsedScripts[key] { return parsed }
+        let parsed = SQLScriptSplitter.split(try script.contents(), dialect: dialect)
+        parsedScripts[key] = parsed
+        return parsed
+    }
+
+    private static func isRetryable(_ error: any Error) -> Bool {
+        if let error = error as? any DatabaseDriverError { return error.kind.isRetryable }
+        return (error as? TestEnvError)?.driverErrorKind?.isRetryable ?? false
+    }
+
+    private func creationFailure(_ error: any Error, backend: DatabaseBackend, attempts: Int) -> any Error {
+        guard let driverError = error as? any DatabaseDriverError else { return error }
+        let tries = attempts == 1 ? "" : " after \(attempts) attempts"
+        return TestEnvError(
+            .environmentCreationFailed, "creating an isolated \(backend) environment failed\(tries): \(driverError.message)", underlying: driverError)
+    }
+}
+
+// MARK: - Removing
+
+extension TestEnvironmentManager {
+    /// Closes the environment's connection and drops its database (or deletes its SQLite file).
+    ///
+    /// Idempotent: a second call, or a call with an environment of another manager, does nothing.
+    ///
+    /// - Throws: ``TestEnvError/Code/cleanupFailed`` or `timeout` when the drop fails.
+    public func cleanupEnvironment(_ environment: IsolatedEnvironment) async throws {
+        guard live.removeValue(forKey: environment.id) != nil else { return }
+        await environment.connection.close()
+        do {
+            try await remove(environment)
+            statistics.removed += 1
+        } catch {
+            statistics.record(error)
+            forgetAdminConnectionIfLost(error)
+            if let error = error as? TestEnvError { throw error }
+            throw TestEnvError(
+                .cleanupFailed, "could not remove \(environment.databaseName); the next run's reaper or `DROP DATABASE` removes it",
+                underlying: error as? any DatabaseDriverError)
+        }
+    }
+
+    /// Removes every environment this manager created and has not removed yet.
+    ///
+    /// - Throws: the first cleanup error, after trying all of them.
+    public func cleanupAll() async throws {
+        var firstError: (any Error)?
+        for environment in live.values {
+            do { try await cleanupEnvironment(environment) } catch { firstError = firstError ?? error }
+        }
+        if let firstError { throw firstError }
+    }
+
+    private func remove(_ environment: IsolatedEnvironment) async throws {
+        switch environment.backend {
+        case .mysql:
+            let admin = try await admin()
+            let drop = "DROP DATABASE IF EXISTS \(DatabaseName.quoted(environment.databaseName))"
+            try await TimeLimit.run(
+                configuration.operationTimeout, operation: "dropping \(environment.databaseName)",
+                interrupt: { [weak self] in await self?.killQuery(admin.connectionID) }
+            ) { try await admin.executeScript(drop) }
+        case .sqlite:
+            if let file = environment.sqliteFile { Self.deleteSQLiteFile(file) }
+        }
+    }
+
+    private static func deleteSQLiteFile(_ path: String) {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            try? FileManager.default.removeItem(atPath: path + suffix)
+        }
+    }
+}

@@ -1,0 +1,38 @@
+/// Runs `body` with a new isolated environment and removes the environment afterwards — when the
+/// body returns, when it throws, and when the task is cancelled.
+///
+/// ```swift
+/// @Test func signUpStoresTheUser() async throws {
+///     try await withIsolatedEnvironment(schema: .appSchema) { env in
+///         try await SignUp(db: env.connection).run(email: "ada@example.com")
+///         let count = try await env.connection.get("SELECT COUNT(*) FROM users")?.decode(Int.self, 0)
+///         #expect(count == 1)
+///     }
+/// }
+/// ```
+///
+/// - Parameters:
+///   - schema: the scripts to load; each backend loads its own.
+///   - manager: the manager to use; by default the process-wide ``TestEnvironmentManager/shared()``.
+/// - Throws: what `body` throws; otherwise creation errors (``TestEnvError``) or a cleanup error.
+///   When both the body and the cleanup fail, the body's error is thrown and the cleanup's logged.
+public func withIsolatedEnvironment<T>(
+    schema: Schema = Schema(), manager: TestEnvironmentManager? = nil, isolation: isolated (any Actor)? = #isolation,
+    _ body: (IsolatedEnvironment) async throws -> T
+) async throws -> T {
+    let manager = try manager ?? TestEnvironmentManager.shared()
+    let environment = try await manager.createIsolatedEnvironment(schema: schema)
+    let result: Result<T, any Error>
+    do {
+        result = .success(try await body(environment))
+    } catch {
+        result = .failure(error)
+    }
+    do {
+        try await manager.cleanupEnvironment(environment)
+    } catch {
+        guard case .failure(let bodyError) = result else { throw error }
+        manager.logger.error("TestEnvKit could not remove \(environment.databaseName) after the test failed with \(bodyError): \(error)")
+    }
+    return try result.get()
+}

@@ -1,0 +1,52 @@
+@_exported import TestEnvKit
+import XCTest
+
+/// An XCTest base class whose tests each get their own isolated environment.
+///
+/// The environment is created in `setUp()` and removed in `tearDown()`, also when the test fails
+/// or throws. Override ``schema`` to load your schema, and ``manager`` to use a manager of your own.
+/// Safe under `swift test --parallel`: every environment's database has a unique name.
+///
+/// ```swift
+/// import TestEnvKitXCTest
+///
+/// final class SignUpTests: IsolatedDatabaseTestCase {
+///     override var schema: Schema { .appSchema }
+///
+///     func testStoresTheUser() async throws {
+///         try await env.connection.run("INSERT INTO users (email) VALUES (?)", ["ada@example.com"])
+///     }
+/// }
+/// ```
+open class IsolatedDatabaseTestCase: XCTestCase {
+    /// The schema each test's environment loads; override it.
+    open var schema: Schema { Schema() }
+
+    /// The manager that creates the environments; by default the process-wide one.
+    open var manager: TestEnvironmentManager {
+        get throws { try TestEnvironmentManager.shared() }
+    }
+
+    private var currentEnvironment: IsolatedEnvironment?
+
+    /// The running test's environment. Available between `setUp()` and `tearDown()`.
+    public var env: IsolatedEnvironment {
+        guard let currentEnvironment else {
+            preconditionFailure("env is available between setUp() and tearDown(); did an override skip super.setUp()?")
+        }
+        return currentEnvironment
+    }
+
+    open override func setUp() async throws {
+        try await super.setUp()
+        currentEnvironment = try await manager.createIsolatedEnvironment(schema: schema)
+    }
+
+    open override func tearDown() async throws {
+        if let environment = currentEnvironment {
+            currentEnvironment = nil
+            try await manager.cleanupEnvironment(environment)
+        }
+        try await super.tearDown()
+    }
+}
