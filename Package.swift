@@ -53,11 +53,17 @@ let package = Package(
         // The README's first command.
         .executableTarget(name: "testenv-demo", dependencies: ["TestEnvKit"]),
 
+        // Where the tests find the MariaDB server that scripts/test.sh starts.
+        .target(name: "TestEnvTestSupport", dependencies: ["TestEnvMySQL"], path: "Tests/TestSupport"),
+
         .testTarget(name: "TestEnvCoreTests", dependencies: ["TestEnvCore"]),
         .testTarget(name: "TestEnvSQLiteTests", dependencies: ["TestEnvSQLite"]),
-        .testTarget(name: "TestEnvMySQLTests", dependencies: ["TestEnvMySQL"]),
-        .testTarget(name: "TestEnvKitTests", dependencies: ["TestEnvKitTesting", "testenv"]),
-        .testTarget(name: "TestEnvKitXCTests", dependencies: ["TestEnvKitXCTest"]),
+        .testTarget(name: "TestEnvMySQLTests", dependencies: ["TestEnvMySQL", "TestEnvTestSupport"]),
+        .testTarget(
+            name: "TestEnvKitTests",
+            dependencies: ["TestEnvKitTesting", "TestEnvTestSupport", "testenv", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(name: "TestEnvKitXCTests", dependencies: ["TestEnvKitXCTest", "TestEnvTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -24,13 +24,22 @@ trap 'exit 130' INT TERM
 source "$server/env.sh"
 
 failed=()
-for type in sqlite mysql; do
-    echo "==> swift test with TEST_DB_TYPE=$type" >&2
-    TEST_DB_TYPE=$type swift test --skip-build "${flags[@]}" || failed+=("$type")
-done
+run() { # run LABEL COMMAND...: runs one step, remembers its failure, goes on
+    local label=$1
+    shift
+    echo "==> $label" >&2
+    "$@" || failed+=("$label")
+}
+# Tests that change the server's global settings run alone, first.
+run "mysql: server-wide tests, alone" env TEST_DB_TYPE=mysql TESTENV_EXCLUSIVE_SERVER=1 \
+    swift test --skip-build "${flags[@]}" --filter tooManyConnections
+# XCTest classes must also work with each test method in its own process.
+run "mysql: XCTest with --parallel" env TEST_DB_TYPE=mysql swift test --skip-build "${flags[@]}" --parallel --filter TestEnvKitXCTests
+run "TEST_DB_TYPE=sqlite: all tests" env TEST_DB_TYPE=sqlite swift test --skip-build "${flags[@]}"
+run "TEST_DB_TYPE=mysql: all tests" env TEST_DB_TYPE=mysql swift test --skip-build "${flags[@]}"
 
 if ((${#failed[@]})); then
-    echo "==> FAILED with TEST_DB_TYPE=${failed[*]}" >&2
+    printf '==> FAILED: %s\n' "${failed[@]}" >&2
     exit 1
 fi
 echo "==> all tests passed with TEST_DB_TYPE=sqlite and TEST_DB_TYPE=mysql" >&2

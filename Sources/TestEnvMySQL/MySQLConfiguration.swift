@@ -18,7 +18,7 @@ public struct MySQLConfiguration: Sendable, Hashable, CustomStringConvertible {
     public var password: String
     /// The database to select after connecting, or nil for none.
     public var database: String?
-    /// A Unix socket path to use instead of TCP, or nil.
+    /// A Unix socket path to use instead of TCP (``host`` and ``port`` are then ignored), or nil.
     public var unixSocket: String?
     /// How long connecting may take before it fails with ``MySQLErrorCode/serverLost``;
     /// rounded up to whole seconds, as libmariadb counts.

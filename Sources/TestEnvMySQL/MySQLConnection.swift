@@ -74,7 +74,9 @@ public actor MySQLConnection: DatabaseConnection {
         setOptions(mysql)
         let flags = UInt(CLIENT_MULTI_STATEMENTS)
         let connected = mysql_real_connect(
-            mysql, configuration.host, configuration.user, configuration.password, configuration.database,
+            // libmariadb uses the socket only when the host is "localhost"; a configured socket wins.
+            mysql, configuration.unixSocket == nil ? configuration.host : "localhost", configuration.user, configuration.password,
+            configuration.database,
             UInt32(clamping: configuration.port), configuration.unixSocket, flags)
         guard connected != nil else {
             let error = connectionError(mysql, operation: "connecting")

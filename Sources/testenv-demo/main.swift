@@ -1,41 +1,56 @@
-// The README's first command runs this: it exercises TestEnvKit on the default backend,
-// a private in-memory SQLite database, and prints what it did at each step.
+// The README's first command runs this: it exercises TestEnvKit on the configured backend
+// (by default SQLite in memory, no server needed) and prints what it did at each step.
+import Foundation
 import TestEnvKit
 
 func step(_ text: String) { print("  ✓ \(text)") }
 
-print("TestEnvKit demo — backend: SQLite, in memory (the default; no server needed)")
-let db = try await SQLiteConnection.open()
-step("opened a private in-memory database")
+func runDemo() async throws {
+    let manager = try TestEnvironmentManager.shared()
+    let directory = FileManager.default.currentDirectoryPath
+    let schema = Schema(
+        mysql: [.file("\(directory)/Fixtures/mysql/schema.sql")],
+        sqlite: [.file("\(directory)/Fixtures/sqlite/schema.sql")])
+    print("TestEnvKit demo — TEST_DB_TYPE=\(manager.configuration.backend) (sqlite unless set)")
 
-try await db.executeScript(
-    """
-    CREATE TABLE users (
-        id INTEGER PRIMARY KEY,
-        email TEXT NOT NULL UNIQUE,
-        signed_up TEXT NOT NULL
-    );
-    """)
-step("created table users (id, email, signed_up)")
+    try await withIsolatedEnvironment(schema: schema, manager: manager) { env in
+        let inventory = try await SchemaInventory.take(of: env)
+        step("created an isolated \(env.backend) environment \(env.databaseName) with the Fixtures schema: \(inventory.tables) tables")
+        let db = env.connection
 
-let signedUp = DatabaseDate(year: 2026, month: 11, day: 23)
-let inserted = try await db.run(
-    "INSERT INTO users (email, signed_up) VALUES (?, ?), (?, ?), (?, ?)",
-    ["ada@example.com", .date(signedUp), "grace@example.com", .date(signedUp), "linus@example.com", .date(signedUp)])
-step("inserted \(inserted.affectedRows) rows with one multi-row INSERT and bound parameters")
+        let merchant = try await db.run(
+            "INSERT INTO merchants (name, settings) VALUES (?, ?)", ["Corner Shop", .json(#"{"currency":"EUR"}"#)])
+        let merchantID = DatabaseValue.integer(merchant.lastInsertID ?? 0)
+        let users = try await db.run(
+            "INSERT INTO users (merchant_id, email, user_type) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)",
+            [merchantID, "ada@example.com", "admin", merchantID, "grace@example.com", "staff", merchantID, "linus@example.com", "customer"])
+        step(
+            "inserted merchant \(merchant.lastInsertID ?? 0) and \(users.affectedRows) users with one multi-row INSERT and bound parameters"
+        )
 
-for row in try await db.all("SELECT id, email, signed_up FROM users ORDER BY id") {
-    let id = try row.decode(Int.self, "id")
-    let email = try row.decode(String.self, "email")
-    let date = try row.decode(DatabaseDate.self, "signed_up")
-    step("read back user \(id): \(email), signed up \(date)")
+        for row in try await db.all("SELECT id, email, user_type FROM users ORDER BY id") {
+            step(
+                "read back user \(try row.decode(Int.self, "id")): \(try row.decode(String.self, "email")) (\(try row.decode(String.self, "user_type")))"
+            )
+        }
+
+        do {
+            try await db.run("INSERT INTO users (email) VALUES (?)", ["ada@example.com"])
+        } catch let error as any DatabaseDriverError where error.kind == .uniqueViolation {
+            step("a duplicate email was refused as \(error.kind) (native code \(error.nativeCode))")
+        }
+
+        try await withIsolatedEnvironment(schema: schema, manager: manager) { other in
+            let count = try await other.connection.get("SELECT COUNT(*) FROM users")?.decode(Int.self, 0) ?? -1
+            step("a second environment, \(other.databaseName), is isolated: it sees \(count) users")
+        }
+    }
+    step("removed both environments: \(await manager.statistics)")
 }
 
 do {
-    try await db.run("INSERT INTO users (email, signed_up) VALUES (?, ?)", ["ada@example.com", .date(signedUp)])
-} catch let error as SQLiteError where error.kind == .uniqueViolation {
-    step("a duplicate email was refused as \(error.kind) (SQLite code \(error.code.rawValue))")
+    try await runDemo()
+} catch {
+    FileHandle.standardError.write(Data("testenv-demo failed: \(error)\n".utf8))
+    exit(1)
 }
-
-await db.close()
-step("closed the database; an in-memory database leaves nothing behind")

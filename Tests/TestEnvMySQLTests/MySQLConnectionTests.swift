@@ -1,6 +1,7 @@
 import Foundation
 import TestEnvCore
 import TestEnvMySQL
+import TestEnvTestSupport
 import Testing
 
 extension MySQLDriverTests {

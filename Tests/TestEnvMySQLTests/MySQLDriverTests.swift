@@ -1,5 +1,5 @@
+import TestEnvTestSupport
 import Testing
 
-/// All MySQL driver tests, run one at a time: one of them lowers the server's global
-/// `max_connections` for a moment to provoke error 1040, which must not hit a neighbour.
-@Suite(.mysqlServer, .serialized) struct MySQLDriverTests {}
+/// All MySQL driver tests: they need the server scripts/test.sh starts.
+@Suite(.mysqlServer) struct MySQLDriverTests {}

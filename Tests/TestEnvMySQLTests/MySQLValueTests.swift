@@ -1,5 +1,6 @@
 import TestEnvCore
 import TestEnvMySQL
+import TestEnvTestSupport
 import Testing
 
 extension MySQLDriverTests {

@@ -98,7 +98,9 @@ struct EnvironmentReader {
 
     func port(_ name: String) throws -> Int? {
         guard let value = string(name) else { return nil }
-        guard let port = Int(value), (1...65535).contains(port) else { throw invalid(name, value, accepted: "a port number from 1 to 65535") }
+        guard let port = Int(value), (1...65535).contains(port) else {
+            throw invalid(name, value, accepted: "a port number from 1 to 65535")
+        }
         return port
     }
 
@@ -113,7 +115,9 @@ struct EnvironmentReader {
 
     func seconds(_ name: String) throws -> Duration? {
         guard let value = string(name) else { return nil }
-        guard let seconds = Double(value), seconds > 0, seconds.isFinite else { throw invalid(name, value, accepted: "a positive number of seconds") }
+        guard let seconds = Double(value), seconds > 0, seconds.isFinite else {
+            throw invalid(name, value, accepted: "a positive number of seconds")
+        }
         return .milliseconds(Int64(seconds * 1000))
     }
 

@@ -31,7 +31,9 @@ public struct EnvironmentStatistics: Sendable, Hashable, CustomStringConvertible
     }
 
     public var description: String {
-        let errors = errorsByKind.isEmpty ? "none" : errorsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        return "\(created) environments created (\(createdByFallback) by fallback), \(removed) removed, \(retries) retries; errors: \(errors)"
+        let errors =
+            errorsByKind.isEmpty ? "none" : errorsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        return
+            "\(created) environments created (\(createdByFallback) by fallback), \(removed) removed, \(retries) retries; errors: \(errors)"
     }
 }

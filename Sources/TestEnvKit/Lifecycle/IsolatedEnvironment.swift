@@ -61,7 +61,8 @@ public final class IsolatedEnvironment: Sendable, CustomStringConvertible {
         guard let current else {
             throw TestEnvError(
                 .invalidConfiguration,
-                "no isolated environment is active: add the trait .isolatedDatabase(schema:) to the test or its suite, or use withIsolatedEnvironment { env in … }")
+                "no isolated environment is active: add the trait .isolatedDatabase(schema:) to the test or its suite, or use withIsolatedEnvironment { env in … }"
+            )
         }
         return current
     }

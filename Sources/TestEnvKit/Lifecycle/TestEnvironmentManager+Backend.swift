@@ -36,14 +36,14 @@ extension TestEnvironmentManager {
             guard !configuration.requiresRequestedBackend else {
                 throw TestEnvError(
                     .serverUnreachable,
-                    "TEST_DB_TYPE=mysql, but no MySQL server answers at \(endpoint), and falling back to SQLite is off because "
-                        + "TEST_DB_REQUIRE or CI is set. Start the server (scripts/mariadb-server.sh start prints TEST_DB_* settings) "
+                    "MySQL was asked for, but no MySQL server answers at \(endpoint), and falling back to SQLite is off "
+                        + "(TEST_DB_REQUIRE or CI is set, or the caller required MySQL). Start the server (scripts/mariadb-server.sh start prints TEST_DB_* settings) "
                         + "or correct TEST_DB_HOST, TEST_DB_PORT or TEST_DB_SOCKET.",
                     underlying: error)
             }
             let reason = "no MySQL server answers at \(endpoint) (error \(error.code): \(error.message))"
             logger.warning(
-                "TestEnvKit is falling back to SQLite: TEST_DB_TYPE=mysql, but \(reason). Every environment of this process runs on SQLite and reports isFallback = true. Set TEST_DB_REQUIRE=1 (CI=true does the same) to fail instead."
+                "Falling back to SQLite: TEST_DB_TYPE=mysql, but \(reason). Every environment of this process runs on SQLite and reports isFallback = true. Set TEST_DB_REQUIRE=1 (CI=true does the same) to fail instead."
             )
             return BackendChoice(backend: .sqlite, fallbackReason: reason)
         } catch let error as MySQLError where error.kind == .accessDenied {
@@ -53,7 +53,8 @@ extension TestEnvironmentManager {
                     + "This is a configuration mistake, so TestEnvKit does not fall back to SQLite.",
                 underlying: error)
         } catch let error as MySQLError {
-            throw TestEnvError(.connectionFailed, "could not connect to the MySQL server at \(endpoint): \(error.message)", underlying: error)
+            throw TestEnvError(
+                .connectionFailed, "could not connect to the MySQL server at \(endpoint): \(error.message)", underlying: error)
         }
     }
 

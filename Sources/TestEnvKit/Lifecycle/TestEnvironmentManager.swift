@@ -129,7 +129,9 @@ extension TestEnvironmentManager {
 
     private func createOnce(_ choice: BackendChoice, schema: Schema) async throws -> IsolatedEnvironment {
         let slot = InterruptSlot()
-        return try await TimeLimit.run(configuration.operationTimeout, operation: "creating an isolated \(choice.backend) environment", interrupt: slot.fire) {
+        return try await TimeLimit.run(
+            configuration.operationTimeout, operation: "creating an isolated \(choice.backend) environment", interrupt: slot.fire
+        ) {
             switch choice.backend {
             case .mysql: try await self.createMySQLEnvironment(schema: schema, slot: slot)
             case .sqlite: try await self.createSQLiteEnvironment(choice, schema: schema, slot: slot)
@@ -198,7 +200,8 @@ extension TestEnvironmentManager {
     }
 
     private func otherDatabases(than name: String, admin: MySQLConnection) async throws -> Set<String> {
-        let rows = try await admin.all("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN (?, 'information_schema')", [.text(name)])
+        let rows = try await admin.all(
+            "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN (?, 'information_schema')", [.text(name)])
         return Set(try rows.map { try $0.decode(String.self, 0).lowercased() })
     }
 
@@ -240,7 +243,8 @@ extension TestEnvironmentManager {
         guard let driverError = error as? any DatabaseDriverError else { return error }
         let tries = attempts == 1 ? "" : " after \(attempts) attempts"
         return TestEnvError(
-            .environmentCreationFailed, "creating an isolated \(backend) environment failed\(tries): \(driverError.message)", underlying: driverError)
+            .environmentCreationFailed, "creating an isolated \(backend) environment failed\(tries): \(driverError.message)",
+            underlying: driverError)
     }
 }
 
@@ -284,10 +288,11 @@ extension TestEnvironmentManager {
         case .mysql:
             let admin = try await admin()
             let drop = "DROP DATABASE IF EXISTS \(DatabaseName.quoted(environment.databaseName))"
-            try await TimeLimit.run(
-                configuration.operationTimeout, operation: "dropping \(environment.databaseName)",
-                interrupt: { [weak self] in await self?.killQuery(admin.connectionID) }
-            ) { try await admin.executeScript(drop) }
+            let stopDrop: @Sendable () async -> Void = { [weak self] in await self?.killQuery(admin.connectionID) }
+            try await TimeLimit.run(configuration.operationTimeout, operation: "dropping \(environment.databaseName)", interrupt: stopDrop)
+            {
+                try await admin.executeScript(drop)
+            }
         case .sqlite:
             if let file = environment.sqliteFile { Self.deleteSQLiteFile(file) }
         }

@@ -33,7 +33,8 @@ enum TimeLimit {
                     throw TestEnvError(
                         .timeout,
                         "\(operation) ran longer than its limit of \(limit) and was stopped after \(clock.now - start); "
-                            + "the connection remains usable. Raise the limit (TEST_DB_TIMEOUT for environment operations) if the work is expected to be slow.")
+                            + "the connection remains usable. Raise the limit (TEST_DB_TIMEOUT for environment operations) if the work is expected to be slow."
+                    )
                 case nil:
                     throw CancellationError()
                 }

@@ -104,7 +104,8 @@ private struct Scanner {
     }
 
     private mutating func blockComment() {
-        let isExecutable = dialect == .mysql && (peek(2) == UInt8(ascii: "!") || (peek(2) == UInt8(ascii: "M") && peek(3) == UInt8(ascii: "!")))
+        let isExecutable =
+            dialect == .mysql && (peek(2) == UInt8(ascii: "!") || (peek(2) == UInt8(ascii: "M") && peek(3) == UInt8(ascii: "!")))
         if isExecutable {
             markStart()
             let start = index
@@ -112,7 +113,7 @@ private struct Scanner {
             current.append(contentsOf: bytes[start..<index])
         } else {
             skip(until: Array("*/".utf8), consumingTerminator: true)
-            append(0x20)
+            current.append(0x20)  // a comment separates tokens
         }
     }
 
@@ -158,7 +159,8 @@ private struct Scanner {
     /// SQLite trigger bodies hold `;`-terminated statements between BEGIN and END.
     private var isTrigger: Bool {
         guard leadingWords.first == "CREATE", leadingWords.count >= 2 else { return false }
-        return leadingWords[1] == "TRIGGER" || (["TEMP", "TEMPORARY"].contains(leadingWords[1]) && leadingWords.count >= 3 && leadingWords[2] == "TRIGGER")
+        return leadingWords[1] == "TRIGGER"
+            || (["TEMP", "TEMPORARY"].contains(leadingWords[1]) && leadingWords.count >= 3 && leadingWords[2] == "TRIGGER")
     }
 
     /// `DELIMITER x` at the start of a line: returns the new delimiter and skips the line.

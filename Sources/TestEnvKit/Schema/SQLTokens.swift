@@ -38,7 +38,9 @@ struct SQLToken: Equatable {
                 index = endOfQuoted(bytes, from: index, escapes: false)
                 let inner = String(decoding: bytes[(start + 1)..<max(start + 1, index - 1)], as: UTF8.self)
                 let quote = String(UnicodeScalar(byte))
-                tokens.append(SQLToken(kind: .quotedIdentifier, range: start..<index, value: inner.replacingOccurrences(of: quote + quote, with: quote)))
+                tokens.append(
+                    SQLToken(
+                        kind: .quotedIdentifier, range: start..<index, value: inner.replacingOccurrences(of: quote + quote, with: quote)))
             } else if byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"") {
                 index = endOfQuoted(bytes, from: index, escapes: dialect == .mysql)
                 tokens.append(SQLToken(kind: .opaque, range: start..<index, value: ""))

@@ -48,7 +48,9 @@ struct SchemaStatementGuard {
             return ["ATTACH", "DETACH"].contains(words.first) ? .some(nil) : nil
         }
         if words.first == "USE" { return .some(tokens.dropFirst().first(where: \.isIdentifier)?.value) }
-        guard words.count == 2, ["CREATE", "DROP", "ALTER"].contains(words[0]), ["DATABASE", "SCHEMA"].contains(words[1]) else { return nil }
+        guard words.count == 2, ["CREATE", "DROP", "ALTER"].contains(words[0]), ["DATABASE", "SCHEMA"].contains(words[1]) else {
+            return nil
+        }
         let name = tokens.dropFirst(2).first { token in
             token.kind == .quotedIdentifier || (token.kind == .word && !["IF", "NOT", "EXISTS"].contains(token.value.uppercased()))
         }
@@ -59,10 +61,13 @@ struct SchemaStatementGuard {
         tokens.first?.value.uppercased() == "DROP"
     }
 
-    private func rewriteQualifiedNames(_ bytes: [UInt8], _ tokens: [SQLToken], statement: ScriptStatement, location: String) throws -> String {
+    private func rewriteQualifiedNames(_ bytes: [UInt8], _ tokens: [SQLToken], statement: ScriptStatement, location: String) throws
+        -> String
+    {
         var replacements: [Range<Int>] = []
         for (index, token) in tokens.enumerated() where token.isIdentifier {
-            guard index + 2 < tokens.count, tokens[index + 1].kind == .dot, tokens[index + 2].isIdentifier || tokens[index + 2].value == "*",
+            guard index + 2 < tokens.count, tokens[index + 1].kind == .dot,
+                tokens[index + 2].isIdentifier || tokens[index + 2].value == "*",
                 index == 0 || tokens[index - 1].kind != .dot
             else { continue }
             let qualifier = token.value.lowercased()

@@ -8,10 +8,10 @@ import Testing
 /// MySQL tests run when `TEST_DB_TYPE=mysql`. When the server cannot be reached they are skipped
 /// with a reason — unless `CI` or `TEST_DB_REQUIRE` is set, in which case they run and fail with
 /// the connection error, so a missing server can never pass as green.
-enum MySQLTestServer {
-    static let environment = ProcessInfo.processInfo.environment
+public enum MySQLTestServer {
+    public static let environment = ProcessInfo.processInfo.environment
 
-    static var configuration: MySQLConfiguration {
+    public static var configuration: MySQLConfiguration {
         MySQLConfiguration(
             host: environment["TEST_DB_HOST"] ?? "127.0.0.1",
             port: environment["TEST_DB_PORT"].flatMap(Int.init) ?? 3306,
@@ -20,9 +20,9 @@ enum MySQLTestServer {
             connectTimeout: .seconds(3))
     }
 
-    static var isRequested: Bool { environment["TEST_DB_TYPE"] == "mysql" }
+    public static var isRequested: Bool { environment["TEST_DB_TYPE"] == "mysql" }
 
-    static var isRequired: Bool {
+    public static var isRequired: Bool {
         let truthy: (String?) -> Bool = { ["1", "true", "yes"].contains($0?.lowercased() ?? "") }
         return truthy(environment["CI"]) || truthy(environment["TEST_DB_REQUIRE"])
     }
@@ -34,19 +34,19 @@ enum MySQLTestServer {
         return true
     }
 
-    static func shouldRun() async -> Bool {
+    public static func shouldRun() async -> Bool {
         guard isRequested else { return false }
         return isRequired ? true : await reachability.value
     }
 
-    static func connect(database: String? = nil) async throws -> MySQLConnection {
+    public static func connect(database: String? = nil) async throws -> MySQLConnection {
         var configuration = configuration
         configuration.database = database
         return try await MySQLConnection.connect(configuration)
     }
 
     /// Runs `body` with a connection to a fresh, empty database that is dropped afterwards.
-    static func withScratchDatabase<T: Sendable>(_ body: (MySQLConnection) async throws -> T) async throws -> T {
+    public static func withScratchDatabase<T: Sendable>(_ body: (MySQLConnection) async throws -> T) async throws -> T {
         let name = "testenv_driver_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         let admin = try await connect()
         try await admin.executeScript("CREATE DATABASE `\(name)`")
@@ -69,7 +69,7 @@ enum MySQLTestServer {
 
 extension Trait where Self == ConditionTrait {
     /// Enables a test or suite only when the MySQL test server should be used (see ``MySQLTestServer``).
-    static var mysqlServer: Self {
+    public static var mysqlServer: Self {
         .enabled("needs TEST_DB_TYPE=mysql and a reachable MariaDB: run scripts/test.sh, which starts one") {
             await MySQLTestServer.shouldRun()
         }

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import TestEnvKit
+
+/// `testenv check-schema FILE...`: loads scripts into a throwaway environment and reports what they create.
+struct CheckSchemaCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-schema",
+        abstract: "Load schema scripts into an isolated environment, print what it contains, and remove it.",
+        discussion: """
+            Counts tables, views, triggers, routines (MySQL) and indexes, and rows per table. \
+            Errors name the file and line and exit non-zero.
+            """
+    )
+
+    @Argument(help: "SQL scripts, loaded in order.")
+    var files: [String]
+
+    @Option(name: .customLong("type"), help: "Backend: mysql or sqlite (default: TEST_DB_TYPE, else sqlite).")
+    var backend: String?
+
+    @Flag(help: "Skip USE / CREATE DATABASE / DROP DATABASE statements and load the script into the isolated database.")
+    var skipDatabaseStatements = false
+
+    @Flag(help: "Print one JSON object with keys backend, database, tables, views, triggers, routines, indexes, rows.")
+    var json = false
+
+    func run() async throws {
+        var configuration = try TestEnvConfiguration.fromEnvironment()
+        if let backend {
+            guard let chosen = DatabaseBackend(rawValue: backend.lowercased()) else {
+                throw ValidationError("--type must be mysql or sqlite, not \(String(reflecting: backend))")
+            }
+            configuration.backend = chosen
+            // An explicit --type mysql means MySQL: no silent fallback.
+            configuration.requiresRequestedBackend = configuration.requiresRequestedBackend || chosen == .mysql
+        }
+        let scripts = files.map(SchemaScript.file)
+        let schema = Schema(mysql: scripts, sqlite: scripts, databaseStatements: skipDatabaseStatements ? .skip : .refuse)
+        let manager = TestEnvironmentManager(configuration: configuration)
+        do {
+            let inventory = try await withIsolatedEnvironment(schema: schema, manager: manager) { environment in
+                try await SchemaInventory.take(of: environment)
+            }
+            print(json ? try Self.json(inventory) : Self.text(inventory))
+        } catch let error as TestEnvError {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    static func json(_ inventory: SchemaInventory) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(inventory), as: UTF8.self)
+    }
+
+    static func text(_ inventory: SchemaInventory) -> String {
+        var lines = [
+            "backend:  \(inventory.backend)",
+            "database: \(inventory.database) (removed)",
+            "tables: \(inventory.tables), views: \(inventory.views), triggers: \(inventory.triggers), routines: \(inventory.routines), indexes: \(inventory.indexes)",
+            "rows:",
+        ]
+        let width = inventory.rows.keys.map(\.count).max() ?? 0
+        for (table, count) in inventory.rows.sorted(by: { $0.key < $1.key }) {
+            lines.append("  \(table.padding(toLength: width, withPad: " ", startingAt: 0))  \(count)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+import TestEnvKit
+
+/// `testenv`: the command-line companion of TestEnvKit.
+@main
+struct TestEnvCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "testenv",
+        abstract: "Isolated test databases for Swift: inspect schemas and environments.",
+        discussion:
+            "Connection settings come from TEST_DB_TYPE, TEST_DB_HOST, TEST_DB_PORT, TEST_DB_USER, TEST_DB_PASSWORD, TEST_DB_SOCKET and DB_TEST_PATH.",
+        version: "0.1.0",
+        subcommands: [CheckSchemaCommand.self]
+    )
+}

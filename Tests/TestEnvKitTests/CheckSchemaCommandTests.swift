@@ -1,0 +1,61 @@
+import Foundation
+import TestEnvTestSupport
+import Testing
+
+@testable import TestEnvKit
+
+/// Runs the built `testenv` executable, as a user would.
+private func testenv(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let candidates = [binary, binary.deletingLastPathComponent()].map { $0.appendingPathComponent("testenv").path }
+    let path = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0) }, "testenv is not built next to the tests")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let output = Pipe()
+    let error = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    try process.run()
+    let outputData = output.fileHandleForReading.readDataToEndOfFile()
+    let errorData = error.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+}
+
+@Suite struct CheckSchemaCommandTests {
+    var backend: String { KitTests.configuration.backend.rawValue }
+
+    @Test(
+        "check-schema --json loads Chinook and reports its tables and rows",
+        .enabled(if: FixturePaths.chinook("Chinook_Sqlite.sql") != nil, "../shared/fixtures/chinook is not beside the repository"))
+    func chinookJSON() throws {
+        let file = try #require(FixturePaths.chinook(backend == "mysql" ? "Chinook_MySql.sql" : "Chinook_Sqlite.sql"))
+        let run = try testenv(["check-schema", "--type", backend, "--skip-database-statements", "--json", file])
+        #expect(run.status == 0, "\(run.error)")
+        let inventory = try JSONDecoder().decode(SchemaInventory.self, from: Data(run.output.utf8))
+        #expect(inventory.backend == backend)
+        #expect(inventory.tables == 11)
+        #expect(inventory.rows["Track"] == 3503)
+        let keys = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any]).keys
+        #expect(Set(keys) == ["backend", "database", "tables", "views", "triggers", "routines", "indexes", "rows"])
+    }
+
+    @Test("check-schema prints counts as text for the example schema")
+    func exampleText() throws {
+        let run = try testenv(["check-schema", "--type", backend, FixturePaths.exampleSchema(backend)])
+        #expect(run.status == 0, "\(run.error)")
+        #expect(run.output.contains("tables: 2"))
+        #expect(run.output.contains("users"))
+    }
+
+    @Test("check-schema exits non-zero and names file:line when a statement fails")
+    func failureNamesLine() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("testenv-bad-\(UUID().uuidString).sql")
+        try "CREATE TABLE a (id INT);\n\nINSERT INTO nope VALUES (1);\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let run = try testenv(["check-schema", "--type", backend, file.path])
+        #expect(run.status != 0)
+        #expect(run.error.contains("\(file.path):3"))
+    }
+}

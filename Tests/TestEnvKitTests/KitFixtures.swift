@@ -1,0 +1,72 @@
+import Foundation
+import Logging
+import Synchronization
+import TestEnvTestSupport
+import Testing
+
+@testable import TestEnvKit
+
+extension Schema {
+    /// The project's example schema (`Fixtures/`): merchants and users, in both dialects.
+    static let example = Schema(
+        mysql: [.file(FixturePaths.exampleSchema("mysql"))], sqlite: [.file(FixturePaths.exampleSchema("sqlite"))])
+}
+
+enum KitTests {
+    /// The configuration the test run was started with (scripts/test.sh exports TEST_DB_*).
+    static let configuration = (try? TestEnvConfiguration.fromEnvironment()) ?? TestEnvConfiguration()
+
+    /// A fresh manager with the run's configuration, so counters and created names are the test's own.
+    static func manager(_ change: (inout TestEnvConfiguration) -> Void = { _ in }, logger: Logger? = nil) -> TestEnvironmentManager {
+        var configuration = configuration
+        change(&configuration)
+        return TestEnvironmentManager(configuration: configuration, logger: logger ?? Logger(label: "TestEnvKitTests"))
+    }
+
+    /// Asserts the environment has the backend the run asked for, or is an allowed, reported fallback.
+    static func expectRequestedBackend(_ environment: IsolatedEnvironment, sourceLocation: SourceLocation = #_sourceLocation) {
+        if environment.isFallback {
+            #expect(!configuration.requiresRequestedBackend, "fell back although fallback is off", sourceLocation: sourceLocation)
+            #expect(environment.backend == .sqlite, sourceLocation: sourceLocation)
+        } else {
+            #expect(environment.backend == configuration.backend, sourceLocation: sourceLocation)
+        }
+    }
+
+    /// Which of `names` still exist as databases on the test server.
+    static func existingDatabases(_ names: Set<String>) async throws -> Set<String> {
+        guard !names.isEmpty else { return [] }
+        let admin = try await MySQLTestServer.connect()
+        let rows = try await admin.all("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'test\\_%'")
+        await admin.close()
+        return names.intersection(try rows.map { try $0.decode(String.self, 0) })
+    }
+}
+
+/// Log messages captured for assertions.
+final class CapturedLogs: Sendable {
+    private let entries = Mutex<[(level: Logger.Level, message: String)]>([])
+
+    var all: [(level: Logger.Level, message: String)] { entries.withLock { $0 } }
+
+    func append(_ level: Logger.Level, _ message: String) { entries.withLock { $0.append((level, message)) } }
+
+    var logger: Logger {
+        Logger(label: "captured") { _ in CapturingLogHandler(store: self) }
+    }
+}
+
+struct CapturingLogHandler: LogHandler {
+    let store: CapturedLogs
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        store.append(event.level, event.message.description)
+    }
+}
