@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "TestEnvTestSupport", dependencies: ["TestEnvMySQL"], path: "Tests/TestSupport"),
 
         .testTarget(name: "TestEnvCoreTests", dependencies: ["TestEnvCore"]),
-        .testTarget(name: "TestEnvSQLiteTests", dependencies: ["TestEnvSQLite"]),
+        .testTarget(name: "TestEnvSQLiteTests", dependencies: ["TestEnvSQLite", "TestEnvTestSupport"]),
         .testTarget(name: "TestEnvMySQLTests", dependencies: ["TestEnvMySQL", "TestEnvTestSupport"]),
         .testTarget(
             name: "TestEnvKitTests",

@@ -16,9 +16,9 @@ struct ParsedScriptKey: Hashable {
 extension TestEnvironmentManager {
     /// Decides the backend once per manager; concurrent callers share the one check.
     func chooseBackend() async throws -> BackendChoice {
-        if let backendChoice = existingBackendChoice() { return try await backendChoice.value }
+        if let backendChoice { return try await backendChoice.value }
         let task = Task { try await self.probeBackend() }
-        storeBackendChoice(task)
+        backendChoice = task
         return try await task.value
     }
 
@@ -60,20 +60,23 @@ extension TestEnvironmentManager {
 
     /// The admin connection, which creates and drops databases; opened once, shared by all environments.
     func admin() async throws -> MySQLConnection {
-        if let task = existingAdminConnection() {
-            do { return try await task.value } catch {
-                forgetAdminConnection()
-                throw error
-            }
+        let task = adminConnection ?? serverConnection()
+        adminConnection = task
+        do { return try await task.value } catch {
+            forgetAdminConnection()
+            throw error
         }
-        let settings = configuration.mysql
-        let task = Task { () throws -> MySQLConnection in
-            var admin = settings
-            admin.database = nil
-            return try await MySQLConnection.connect(admin)
-        }
-        storeAdminConnection(task)
-        return try await admin()
+    }
+
+    /// A new connection to the server without a database selected.
+    private func serverConnection() -> Task<MySQLConnection, any Error> {
+        var settings = configuration.mysql
+        settings.database = nil
+        return Task { try await MySQLConnection.connect(settings) }
+    }
+
+    func forgetAdminConnection() {
+        adminConnection = nil
     }
 
     /// Stops the statement running on connection `id`, from a separate connection.
@@ -87,17 +90,12 @@ extension TestEnvironmentManager {
     }
 
     private func control() async throws -> MySQLConnection {
-        if let controlConnection = existingControlConnection(), let connection = try? await controlConnection.value {
-            return connection
+        let task = controlConnection ?? serverConnection()
+        controlConnection = task
+        do { return try await task.value } catch {
+            controlConnection = nil
+            throw error
         }
-        let settings = configuration.mysql
-        let task = Task { () throws -> MySQLConnection in
-            var control = settings
-            control.database = nil
-            return try await MySQLConnection.connect(control)
-        }
-        storeControlConnection(task)
-        return try await task.value
     }
 
     func forgetAdminConnectionIfLost(_ error: any Error) {

@@ -34,9 +34,11 @@ public actor TestEnvironmentManager {
     /// The configuration this manager uses.
     public nonisolated let configuration: TestEnvConfiguration
     let logger: Logger
-    private var backendChoice: Task<BackendChoice, any Error>?
-    private var adminConnection: Task<MySQLConnection, any Error>?
-    private var controlConnection: Task<MySQLConnection, any Error>?
+    var backendChoice: Task<BackendChoice, any Error>?
+    /// Creates and drops databases; opened on first use, shared by all environments.
+    var adminConnection: Task<MySQLConnection, any Error>?
+    /// Sends `KILL QUERY` when an operation passes its time limit; opened on the first timeout.
+    var controlConnection: Task<MySQLConnection, any Error>?
     private var live: [UUID: IsolatedEnvironment] = [:]
     private var parsedScripts: [ParsedScriptKey: [ScriptStatement]] = [:]
     /// Every MySQL database this manager created, recorded before the `CREATE DATABASE`.
@@ -66,14 +68,6 @@ public actor TestEnvironmentManager {
     public static func shared() throws -> TestEnvironmentManager {
         try sharedManager.get()
     }
-
-    func existingBackendChoice() -> Task<BackendChoice, any Error>? { backendChoice }
-    func storeBackendChoice(_ task: Task<BackendChoice, any Error>) { backendChoice = task }
-    func existingAdminConnection() -> Task<MySQLConnection, any Error>? { adminConnection }
-    func storeAdminConnection(_ task: Task<MySQLConnection, any Error>) { adminConnection = task }
-    func forgetAdminConnection() { adminConnection = nil }
-    func existingControlConnection() -> Task<MySQLConnection, any Error>? { controlConnection }
-    func storeControlConnection(_ task: Task<MySQLConnection, any Error>) { controlConnection = task }
 
     /// The environments created and not yet removed.
     public var liveEnvironments: [IsolatedEnvironment] { Array(live.values) }
