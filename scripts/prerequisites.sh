@@ -4,7 +4,7 @@
 #
 #   libsqlite3-dev, libmariadb-dev, pkg-config — headers and libraries the
 #                                                 CSQLite3 / CMariaDB targets link
-#   mariadb-server                             — mariadbd, for the MySQL test run
+#   mariadb-server, mariadb-client             — mariadbd, mariadb-admin and mariadb, for the MySQL test run
 #
 # The package's own service is kept from starting (policy-rc.d): the test
 # script runs a private server and must not depend on, or disturb, a system one.
@@ -48,7 +48,7 @@ testenv_install_packages() {
 }
 
 TESTENV_BUILD_PACKAGES=(pkg-config libsqlite3-dev libmariadb-dev)
-TESTENV_SERVER_PACKAGES=(mariadb-server)
+TESTENV_SERVER_PACKAGES=(mariadb-server mariadb-client)
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     testenv_install_packages "${TESTENV_BUILD_PACKAGES[@]}" "${TESTENV_SERVER_PACKAGES[@]}"
