@@ -4,14 +4,24 @@ import Testing
 
 @testable import TestEnvKit
 
-/// Runs the built `testenv` executable, as a user would.
-private func testenv(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    let candidates = [binary, binary.deletingLastPathComponent()].map { $0.appendingPathComponent("testenv").path }
+/// Runs the built `testenv` executable, as a user would. Waiting for a process blocks, so it
+/// happens on a dispatch thread, never on the cooperative pool the other tests share.
+private func testenv(_ arguments: [String]) async throws -> (status: Int32, output: String, error: String) {
+    let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let candidates = [directory, directory.deletingLastPathComponent()].map { $0.appendingPathComponent("testenv").path }
     let path = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0) }, "testenv is not built next to the tests")
+    return try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try runToEnd(path, arguments) })
+        }
+    }
+}
+
+private func runToEnd(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment
     let output = Pipe()
     let error = Pipe()
     process.standardOutput = output
@@ -29,9 +39,9 @@ private func testenv(_ arguments: [String]) throws -> (status: Int32, output: St
     @Test(
         "check-schema --json loads Chinook and reports its tables and rows",
         .enabled(if: FixturePaths.chinook("Chinook_Sqlite.sql") != nil, "../shared/fixtures/chinook is not beside the repository"))
-    func chinookJSON() throws {
+    func chinookJSON() async throws {
         let file = try #require(FixturePaths.chinook(backend == "mysql" ? "Chinook_MySql.sql" : "Chinook_Sqlite.sql"))
-        let run = try testenv(["check-schema", "--type", backend, "--skip-database-statements", "--json", file])
+        let run = try await testenv(["check-schema", "--type", backend, "--skip-database-statements", "--json", file])
         #expect(run.status == 0, "\(run.error)")
         let inventory = try JSONDecoder().decode(SchemaInventory.self, from: Data(run.output.utf8))
         #expect(inventory.backend == backend)
@@ -42,19 +52,19 @@ private func testenv(_ arguments: [String]) throws -> (status: Int32, output: St
     }
 
     @Test("check-schema prints counts as text for the example schema")
-    func exampleText() throws {
-        let run = try testenv(["check-schema", "--type", backend, FixturePaths.exampleSchema(backend)])
+    func exampleText() async throws {
+        let run = try await testenv(["check-schema", "--type", backend, FixturePaths.exampleSchema(backend)])
         #expect(run.status == 0, "\(run.error)")
         #expect(run.output.contains("tables: 2"))
         #expect(run.output.contains("users"))
     }
 
     @Test("check-schema exits non-zero and names file:line when a statement fails")
-    func failureNamesLine() throws {
+    func failureNamesLine() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("testenv-bad-\(UUID().uuidString).sql")
         try "CREATE TABLE a (id INT);\n\nINSERT INTO nope VALUES (1);\n".write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let run = try testenv(["check-schema", "--type", backend, file.path])
+        let run = try await testenv(["check-schema", "--type", backend, file.path])
         #expect(run.status != 0)
         #expect(run.error.contains("\(file.path):3"))
     }

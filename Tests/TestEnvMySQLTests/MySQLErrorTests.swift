@@ -93,7 +93,10 @@ extension MySQLDriverTests {
                 async let firstWaits: Result<ExecutionResult, any Error> = capture {
                     try await first.run("UPDATE t SET v = 1 WHERE id = 2")
                 }
-                try await waitForLockWait(on: db)
+                try await waitUntil(
+                    on: db,
+                    "SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT' AND trx_mysql_thread_id = \(first.connectionID)"
+                )
                 let secondResult = await capture { try await second.run("UPDATE t SET v = 2 WHERE id = 1") }
                 let codes = [await firstWaits, secondResult].compactMap { ($0.failure as? MySQLError)?.code }
                 #expect(codes == [.deadlock])
@@ -123,7 +126,9 @@ extension MySQLDriverTests {
             let admin = try await MySQLTestServer.connect()
             let busy = try await MySQLTestServer.connect()
             async let sleeping = capture { try await busy.all("SELECT SLEEP(10)") }
-            try await waitUntil(on: admin, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = 'SELECT SLEEP(10)'")
+            try await waitUntil(
+                on: admin,
+                "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = \(busy.connectionID) AND INFO = 'SELECT SLEEP(10)'")
             try await admin.run("KILL CONNECTION \(busy.connectionID)")
             let midQuery = await sleeping.failure as? MySQLError
             #expect([MySQLErrorCode.serverLost, .serverGone].contains(midQuery?.code))
@@ -174,13 +179,9 @@ extension MySQLDriverTests {
             return try #require(Int(try row.decode(String.self, "Value")))
         }
 
-        private func waitForLockWait(on db: MySQLConnection) async throws {
-            try await waitUntil(on: db, "SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'")
-        }
-
-        /// Polls `countQuery` until it returns a positive count (at most 5 s).
+        /// Polls `countQuery` until it returns a positive count (at most 30 s, for a loaded machine).
         private func waitUntil(on db: MySQLConnection, _ countQuery: String) async throws {
-            let deadline = ContinuousClock.now + .seconds(5)
+            let deadline = ContinuousClock.now + .seconds(30)
             while try await db.get(countQuery)?.decode(Int.self, 0) ?? 0 == 0 {
                 guard ContinuousClock.now < deadline else { throw CancellationError() }
                 try await Task.sleep(for: .milliseconds(10))
