@@ -88,14 +88,16 @@ extension MySQLDriverTests {
                 let database = try #require(try await db.get("SELECT DATABASE()")?.decode(String.self, 0))
                 let first = try await MySQLTestServer.connect(database: database)
                 let second = try await MySQLTestServer.connect(database: database)
-                try await first.executeScript("BEGIN; UPDATE t SET v = 1 WHERE id = 1")
-                try await second.executeScript("BEGIN; UPDATE t SET v = 2 WHERE id = 2")
+                try await first.executeScript("SET SESSION innodb_lock_wait_timeout = 10; BEGIN; UPDATE t SET v = 1 WHERE id = 1")
+                try await second.executeScript("SET SESSION innodb_lock_wait_timeout = 10; BEGIN; UPDATE t SET v = 2 WHERE id = 2")
                 async let firstWaits: Result<ExecutionResult, any Error> = capture {
                     try await first.run("UPDATE t SET v = 1 WHERE id = 2")
                 }
+                // The first UPDATE is on the server (it can only finish once row 2 is free). INNODB_TRX
+                // would say LOCK WAIT, but its snapshot was seen to lag for 30 s on a busy server.
                 try await waitUntil(
                     on: db,
-                    "SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT' AND trx_mysql_thread_id = \(first.connectionID)"
+                    "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = \(first.connectionID) AND INFO = 'UPDATE t SET v = 1 WHERE id = 2'"
                 )
                 let secondResult = await capture { try await second.run("UPDATE t SET v = 2 WHERE id = 1") }
                 let codes = [await firstWaits, secondResult].compactMap { ($0.failure as? MySQLError)?.code }
@@ -179,15 +181,26 @@ extension MySQLDriverTests {
             return try #require(Int(try row.decode(String.self, "Value")))
         }
 
-        /// Polls `countQuery` until it returns a positive count (at most 30 s, for a loaded machine).
+        /// Polls `countQuery` until it returns a positive count (at most 30 s, for a loaded machine);
+        /// on time-out, fails with what the server was doing.
         private func waitUntil(on db: MySQLConnection, _ countQuery: String) async throws {
             let deadline = ContinuousClock.now + .seconds(30)
             while try await db.get(countQuery)?.decode(Int.self, 0) ?? 0 == 0 {
-                guard ContinuousClock.now < deadline else { throw CancellationError() }
+                guard ContinuousClock.now < deadline else {
+                    let processes = try await db.all(
+                        "SELECT ID, COMMAND, STATE, INFO FROM information_schema.PROCESSLIST WHERE COMMAND <> 'Sleep'")
+                    throw WaitTimedOut(query: countQuery, processes: processes.map { "\($0.values)" })
+                }
                 try await Task.sleep(for: .milliseconds(10))
             }
         }
     }
+}
+
+/// A poll of the server gave up; carries what the server was doing then.
+struct WaitTimedOut: Error {
+    let query: String
+    let processes: [String]
 }
 
 func capture<T>(_ body: () async throws -> T) async -> Result<T, any Error> {
