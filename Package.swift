@@ -50,8 +50,11 @@ let package = Package(
             name: "testenv",
             dependencies: ["TestEnvKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // The reference application and example factories: how to test a database-backed service.
+        .target(name: "TestEnvExamples", dependencies: ["TestEnvKit"], path: "Examples"),
+
         // The README's first command.
-        .executableTarget(name: "testenv-demo", dependencies: ["TestEnvKit"]),
+        .executableTarget(name: "testenv-demo", dependencies: ["TestEnvKit", "TestEnvExamples"]),
 
         // Where the tests find the MariaDB server that scripts/test.sh starts.
         .target(name: "TestEnvTestSupport", dependencies: ["TestEnvMySQL"], path: "Tests/TestSupport"),
@@ -64,6 +67,7 @@ let package = Package(
             dependencies: ["TestEnvKitTesting", "TestEnvTestSupport", "testenv", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "TestEnvKitXCTests", dependencies: ["TestEnvKitXCTest", "TestEnvTestSupport"]),
+        .testTarget(name: "TestEnvExamplesTests", dependencies: ["TestEnvExamples", "TestEnvKitTesting", "TestEnvTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

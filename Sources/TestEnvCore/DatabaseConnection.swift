@@ -46,6 +46,20 @@ public protocol DatabaseConnection: Actor {
     /// Whether the connection is open and the server answers.
     func isReady() -> Bool
 
+    /// The SQL dialect the connection speaks.
+    nonisolated var dialect: SQLDialect { get }
+
+    /// Whether a transaction is open on this connection (MySQL: the server's status flag;
+    /// SQLite: not in autocommit mode).
+    func isInTransaction() -> Bool
+
+    /// The most bound parameters one statement may carry (MySQL 65,535; SQLite's compiled limit).
+    func maxBoundParameters() -> Int
+
+    /// How many ``withTransaction(_:)`` scopes are open; maintained by `withTransaction`.
+    /// While it is positive the MySQL driver refuses statements that commit implicitly.
+    var transactionScopeDepth: Int { get set }
+
     /// Closes the connection. Later calls throw an ``DatabaseErrorKind/invalidArgument`` error;
     /// closing twice does nothing.
     func close()

@@ -37,7 +37,7 @@ public struct Row: Sendable, Hashable {
     /// Decodes the named column as `T`.
     ///
     /// - Throws: ``RowDecodingError`` naming the column when it is missing or holds another type.
-    public func decode<T: DatabaseValueConvertible>(_ type: T.Type = T.self, _ column: String) throws -> T {
+    public func decode<T: DatabaseValueConvertible>(_ type: T.Type, _ column: String) throws -> T {
         guard let index = columns.index(of: column) else {
             throw RowDecodingError(column: column, expected: "\(T.self)", problem: .noSuchColumn(available: columns.names))
         }
@@ -47,11 +47,25 @@ public struct Row: Sendable, Hashable {
     /// Decodes the column at `index` as `T`.
     ///
     /// - Throws: ``RowDecodingError`` naming the column when the index is out of range or the value has another type.
-    public func decode<T: DatabaseValueConvertible>(_ type: T.Type = T.self, _ index: Int) throws -> T {
+    public func decode<T: DatabaseValueConvertible>(_ type: T.Type, _ index: Int) throws -> T {
         guard values.indices.contains(index) else {
             throw RowDecodingError(column: "#\(index)", expected: "\(T.self)", problem: .noSuchColumn(available: columns.names))
         }
         return try decode(T.self, at: index, named: columns.names[index])
+    }
+
+    /// Decodes the named column as the type the context asks for: `let email: String = try row.decode("email")`.
+    ///
+    /// - Throws: ``RowDecodingError`` naming the column.
+    public func decode<T: DatabaseValueConvertible>(_ column: String) throws -> T {
+        try decode(T.self, column)
+    }
+
+    /// Decodes the column at `index` as the type the context asks for.
+    ///
+    /// - Throws: ``RowDecodingError`` naming the column.
+    public func decode<T: DatabaseValueConvertible>(_ index: Int) throws -> T {
+        try decode(T.self, index)
     }
 
     private func decode<T: DatabaseValueConvertible>(_ type: T.Type, at index: Int, named name: String) throws -> T {

@@ -40,6 +40,10 @@ public struct TestEnvError: Error, Sendable, CustomStringConvertible {
         public static let cleanupFailed = Code("cleanupFailed")
         /// An operation ran longer than its time limit and was stopped.
         public static let timeout = Code("timeout")
+        /// An argument is not usable: rows of the wrong width, an empty column list, a table without columns.
+        public static let invalidInput = Code("invalidInput")
+        /// A factory sets an attribute the table has no column for.
+        public static let unknownColumn = Code("unknownColumn")
     }
 
     /// What kind of failure this is.

@@ -111,6 +111,30 @@ public actor MySQLConnection: DatabaseConnection {
         return mysql_ping(handle) == 0
     }
 
+    public nonisolated var dialect: SQLDialect { .mysql }
+
+    public var transactionScopeDepth = 0
+
+    /// From the status flags of the server's last reply, so it costs no round trip.
+    public func isInTransaction() -> Bool {
+        guard let handle else { return false }
+        return handle.pointee.server_status & UInt32(SERVER_STATUS_IN_TRANS) != 0
+    }
+
+    /// The MySQL protocol counts parameters in 16 bits.
+    public func maxBoundParameters() -> Int { 65_535 }
+
+    /// Whether the server is MariaDB, which supports `INSERT … RETURNING`.
+    public var isMariaDB: Bool { serverVersion.contains("MariaDB") }
+
+    /// Inside `withTransaction`, refuses statements that would commit the transaction implicitly.
+    private func guardTransaction(_ sql: String) throws {
+        guard transactionScopeDepth > 0 else { return }
+        for statement in sql.split(separator: ";") where ImplicitCommit.causedBy(String(statement)) {
+            throw ImplicitCommitError(statement: String(statement.drop(while: \.isWhitespace)))
+        }
+    }
+
     /// The number of prepared statements cached on this connection.
     public var cachedStatementCount: Int { statements.count }
 
@@ -124,6 +148,7 @@ public actor MySQLConnection: DatabaseConnection {
     }
 
     public func executeScript(_ sql: String) throws {
+        try guardTransaction(sql)
         let mysql = try openHandle(for: sql)
         let length = UInt(sql.utf8.count)
         guard mysql_real_query(mysql, sql, length) == 0 else {
@@ -171,7 +196,12 @@ public actor MySQLConnection: DatabaseConnection {
     }
 
     private func statementError(_ statement: UnsafeMutablePointer<MYSQL_STMT>, operation: String, sql: String) -> MySQLError {
-        failure(
+        // An error packet that ends a result set (INSERT … RETURNING hitting a duplicate on a later
+        // row) is recorded on the connection, not on the statement.
+        if mysql_stmt_errno(statement) == 0, let handle, mysql_errno(handle) != 0 {
+            return failure(connectionError(handle, operation: operation, sql: sql))
+        }
+        return failure(
             MySQLError(
                 code: MySQLErrorCode(rawValue: mysql_stmt_errno(statement)), message: String(cString: mysql_stmt_error(statement)),
                 sqlState: sqlState(mysql_stmt_sqlstate(statement)), endpoint: configuration.endpoint, operation: operation, sql: sql))
@@ -187,6 +217,7 @@ public actor MySQLConnection: DatabaseConnection {
 extension MySQLConnection {
     private func execute(_ sql: String, _ bindings: [DatabaseValue], collectingRows: Bool) throws -> (rows: [Row], result: ExecutionResult)
     {
+        try guardTransaction(sql)
         let mysql = try openHandle(for: sql)
         let statement = try prepared(sql, on: mysql)
         defer { drainResults(of: statement) }

@@ -79,6 +79,21 @@ public actor SQLiteConnection: DatabaseConnection {
 
     public func isReady() -> Bool { handle != nil }
 
+    public nonisolated var dialect: SQLDialect { .sqlite }
+
+    public var transactionScopeDepth = 0
+
+    public func isInTransaction() -> Bool {
+        guard let handle else { return false }
+        return sqlite3_get_autocommit(handle) == 0
+    }
+
+    /// SQLite's compiled limit on `?` parameters per statement (32,766 since 3.32), read from the library.
+    public func maxBoundParameters() -> Int {
+        guard let handle else { return 999 }
+        return Int(sqlite3_limit(handle, SQLITE_LIMIT_VARIABLE_NUMBER, -1))
+    }
+
     /// Stops the statement running on this connection, which then fails with
     /// ``SQLiteResultCode/interrupt``. Callable from any task without waiting for the connection.
     public nonisolated func interrupt() {

@@ -69,6 +69,19 @@ extension MySQLDriverTests {
             }
         }
 
+        @Test("A duplicate found while INSERT … RETURNING streams its rows is still duplicateEntry, and the connection stays usable")
+        func duplicateInsideReturning() async throws {
+            try await MySQLTestServer.withScratchDatabase { db in
+                try await db.executeScript("CREATE TABLE u (id INT AUTO_INCREMENT PRIMARY KEY, email VARCHAR(100) UNIQUE)")
+                let error = await #expect(throws: MySQLError.self) {
+                    try await db.all("INSERT INTO u (email) VALUES (?), (?), (?) RETURNING id", ["a", "b", "a"])
+                }
+                #expect(error?.code == .duplicateEntry)
+                let stillUsable = try await db.get("SELECT COUNT(*) FROM u")?.decode(Int.self, 0)
+                #expect(stillUsable == 0)
+            }
+        }
+
         @Test("Bad SQL is syntaxError (1064) with the statement in the message")
         func syntax() async throws {
             try await MySQLTestServer.withScratchDatabase { db in

@@ -1,0 +1,80 @@
+/// Recognizes statements that make MySQL commit the open transaction implicitly.
+///
+/// On MySQL, DDL and a few other statements end any open transaction before they run, so a
+/// later `ROLLBACK` cannot undo what came before them. Inside ``DatabaseConnection/withTransaction(_:)``
+/// the MySQL driver refuses them with ``ImplicitCommitError``.
+public enum ImplicitCommit {
+    /// Whether `sql` begins with a statement that commits implicitly on MySQL.
+    ///
+    /// ```swift
+    /// ImplicitCommit.causedBy("ALTER TABLE users ADD COLUMN age INT")   // true
+    /// ImplicitCommit.causedBy("CREATE TEMPORARY TABLE t (v INT)")     // false: temporary tables don't commit
+    /// ```
+    public static func causedBy(_ sql: String) -> Bool {
+        let words = leadingWords(sql, count: 3)
+        guard let first = words.first else { return false }
+        let second = words.count > 1 ? words[1] : ""
+        switch first {
+        case "CREATE", "DROP":
+            return second != "TEMPORARY"
+        case "ALTER", "RENAME", "TRUNCATE", "GRANT", "REVOKE", "FLUSH", "INSTALL", "UNINSTALL", "BEGIN":
+            return true
+        case "LOCK", "UNLOCK":
+            return second == "TABLES" || second == "TABLE"
+        case "START":
+            return second == "TRANSACTION"
+        case "ANALYZE", "OPTIMIZE", "REPAIR", "CHECK", "CACHE", "LOAD":
+            return second == "TABLE" || second == "INDEX" || (first == "LOAD" && second == "INDEX")
+        case "SET":
+            return second == "AUTOCOMMIT" || second == "PASSWORD"
+        default:
+            return false
+        }
+    }
+
+    /// The first `count` words of `sql`, upper-cased, skipping leading comments and `=` signs.
+    private static func leadingWords(_ sql: String, count: Int) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var rest = Substring(sql)
+        while let character = rest.first, words.count < count {
+            if rest.hasPrefix("--") || rest.hasPrefix("#") {
+                rest = rest.drop { $0 != "\n" }
+                continue
+            }
+            if rest.hasPrefix("/*"), !rest.hasPrefix("/*!") {
+                rest = rest.dropFirst(2)
+                if let end = rest.firstRange(of: "*/") { rest = rest[end.upperBound...] } else { rest = "" }
+                continue
+            }
+            rest = rest.dropFirst()
+            if character.isLetter || character == "_" {
+                current.append(character)
+            } else if !current.isEmpty {
+                words.append(current.uppercased())
+                current = ""
+            }
+        }
+        if !current.isEmpty, words.count < count { words.append(current.uppercased()) }
+        return words
+    }
+}
+
+/// A statement that would commit the open transaction implicitly was refused inside
+/// ``DatabaseConnection/withTransaction(_:)``.
+public struct ImplicitCommitError: DatabaseDriverError, Hashable {
+    /// The refused statement.
+    public let statement: String
+
+    /// Creates the error.
+    public init(statement: String) { self.statement = statement }
+
+    public var kind: DatabaseErrorKind { .invalidArgument }
+    public var nativeCode: Int { 0 }
+    public var sql: String? { statement }
+    public var message: String {
+        "refused inside withTransaction: on MySQL this statement commits the open transaction implicitly, so a rollback "
+            + "could no longer undo the work before it. Run DDL, TRUNCATE and LOCK TABLES outside the transaction."
+    }
+    public var description: String { "\(message)\n  statement: \(SQLText.abbreviated(statement))" }
+}

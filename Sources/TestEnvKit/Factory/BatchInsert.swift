@@ -1,0 +1,134 @@
+import TestEnvCore
+
+/// What ``TestEnvCore/DatabaseConnection/batchInsert(into:columns:rows:batchSize:)`` inserted.
+public struct BatchInsertResult: Sendable, Hashable {
+    /// The number of rows inserted.
+    public let rowCount: Int
+    /// The keys the table's auto-increment column generated, in row order; nil when the table has
+    /// no such column, when the rows set it themselves, or (MySQL, not MariaDB) when the server's
+    /// `innodb_autoinc_lock_mode` does not guarantee consecutive keys per statement.
+    public let generatedIDs: [Int64]?
+}
+
+extension DatabaseConnection {
+    /// Inserts `rows` with multi-row `INSERT … VALUES (…), (…)` statements and bound parameters,
+    /// `batchSize` rows (and at most ``maxBoundParameters()`` values) per statement, in one
+    /// transaction — or in a savepoint of the caller's transaction.
+    ///
+    /// ```swift
+    /// let result = try await db.batchInsert(into: "users", columns: ["email", "status"],
+    ///                                       rows: (1...5000).map { ["u\($0)@example.com", "active"] })
+    /// result.generatedIDs   // [1, 2, …, 5000]
+    /// ```
+    ///
+    /// Generated keys are read, not assumed: MariaDB returns them (`INSERT … RETURNING`); SQLite
+    /// assigns them above the largest existing key while its write lock excludes other writers, and
+    /// the range is checked with a count; MySQL reports them only when the server's lock mode
+    /// guarantees consecutive keys.
+    ///
+    /// - Throws: ``TestEnvError/Code/invalidInput`` for rows of the wrong width; ``InvalidIdentifierError``
+    ///   for a table or column name that is not a plain identifier; the driver's error for a rejected row
+    ///   (nothing of the batch stays).
+    @discardableResult
+    public func batchInsert(into table: String, columns: [String], rows: [[DatabaseValue]], batchSize: Int = 1000) throws
+        -> BatchInsertResult
+    {
+        guard !columns.isEmpty else { throw TestEnvError(.invalidInput, "batchInsert into \(table) needs at least one column") }
+        if let bad = rows.firstIndex(where: { $0.count != columns.count }) {
+            throw TestEnvError(
+                .invalidInput, "batchInsert into \(table): row \(bad) has \(rows[bad].count) values for \(columns.count) columns")
+        }
+        let plan = try InsertPlan(table: table, columns: columns, dialect: dialect, key: try autoIncrementColumn(of: table))
+        guard !rows.isEmpty else { return BatchInsertResult(rowCount: 0, generatedIDs: plan.wantsIDs ? [] : nil) }
+        let rowsPerStatement = max(1, min(batchSize, maxBoundParameters() / columns.count))
+        let strategy = plan.wantsIDs ? try keyStrategy() : .none
+        return try withTransaction { tx in
+            var ids: [Int64]? = plan.wantsIDs && strategy != .none ? [] : nil
+            for start in stride(from: 0, to: rows.count, by: rowsPerStatement) {
+                let chunk = rows[start..<min(start + rowsPerStatement, rows.count)]
+                let generated = try tx.insertChunk(chunk, plan: plan, strategy: strategy)
+                ids?.append(contentsOf: generated ?? [])
+            }
+            return BatchInsertResult(rowCount: rows.count, generatedIDs: ids)
+        }
+    }
+
+    private func insertChunk(_ chunk: ArraySlice<[DatabaseValue]>, plan: InsertPlan, strategy: KeyStrategy) throws -> [Int64]? {
+        let sql = plan.statement(rowCount: chunk.count) + (strategy == .returning ? " RETURNING \(plan.quotedKey ?? "")" : "")
+        let bindings = Array(chunk.joined())
+        switch strategy {
+        case .returning:
+            return try all(sql, bindings).map { try $0.decode(Int64.self, 0) }
+        case .consecutive(let increment):
+            guard let first = try run(sql, bindings).lastInsertID else { return nil }
+            return (0..<Int64(chunk.count)).map { first + $0 * increment }
+        case .sqliteRowids:
+            guard let last = try run(sql, bindings).lastInsertID else { return nil }
+            let first = last - Int64(chunk.count) + 1
+            let counted = try get(
+                "SELECT COUNT(*) FROM \(plan.quotedTable) WHERE rowid BETWEEN ? AND ?", [.integer(first), .integer(last)])
+            guard try counted?.decode(Int.self, 0) == chunk.count else { return nil }
+            return Array(first...last)
+        case .none:
+            try run(sql, bindings)
+            return nil
+        }
+    }
+
+    /// The table's auto-increment key column, if it has one.
+    func autoIncrementColumn(of table: String) throws -> String? {
+        switch dialect {
+        case .mysql:
+            return try get(
+                "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND EXTRA LIKE '%auto_increment%'",
+                [.text(table)]
+            )?.decode(String.self, 0)
+        case .sqlite:
+            let keys = try all("SELECT name, type FROM pragma_table_info(?) WHERE pk > 0", [.text(table)])
+            guard keys.count == 1, try keys[0].decode(String.self, "type").uppercased() == "INTEGER" else { return nil }
+            return try keys[0].decode(String.self, "name")
+        }
+    }
+
+    private func keyStrategy() throws -> KeyStrategy {
+        switch dialect {
+        case .sqlite:
+            return .sqliteRowids
+        case .mysql:
+            let version = try get("SELECT VERSION()", [])?.decode(String.self, 0) ?? ""
+            if version.contains("MariaDB") { return .returning }
+            let settings = try get("SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment", [])
+            let lockMode = try settings?.decode(Int.self, 0) ?? 2
+            return lockMode <= 1 ? .consecutive(increment: Int64(try settings?.decode(Int.self, 1) ?? 1)) : .none
+        }
+    }
+}
+
+/// How generated keys are learned for one batch insert.
+private enum KeyStrategy: Equatable {
+    case none
+    case returning
+    case consecutive(increment: Int64)
+    case sqliteRowids
+}
+
+/// The quoted names and the statement text of one batch insert.
+private struct InsertPlan {
+    let quotedTable: String
+    let quotedColumns: String
+    let quotedKey: String?
+    let wantsIDs: Bool
+    let rowPlaceholder: String
+
+    init(table: String, columns: [String], dialect: SQLDialect, key: String?) throws {
+        quotedTable = try dialect.quoted(table)
+        quotedColumns = try columns.map(dialect.quoted).joined(separator: ", ")
+        quotedKey = try key.map(dialect.quoted)
+        wantsIDs = key.map { key in !columns.contains { $0.lowercased() == key.lowercased() } } ?? false
+        rowPlaceholder = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+    }
+
+    func statement(rowCount: Int) -> String {
+        "INSERT INTO \(quotedTable) (\(quotedColumns)) VALUES " + Array(repeating: rowPlaceholder, count: rowCount).joined(separator: ", ")
+    }
+}

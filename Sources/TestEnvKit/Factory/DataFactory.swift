@@ -1,0 +1,204 @@
+import TestEnvCore
+
+/// Builds and inserts rows from ``Factory`` definitions into one environment's database.
+///
+/// Sequences count per `DataFactory`, so give each test its own (tests in parallel then never
+/// collide). Attribute names are checked against the table's real columns; a misspelt one is
+/// reported with the closest column name. Lists go through one batch insert, never row by row.
+///
+/// ```swift
+/// let factory = DataFactory(env)
+/// let user = try await factory.create(.user)                                  // creates its merchant too
+/// let staff = try await factory.createList(.user, count: 1000, traits: ["staff"]) { index in
+///     index == 0 ? ["email": "first@example.com"] : [:]
+/// }
+/// let draft = try await factory.build(.user, ["status": "suspended"])          // values only
+/// ```
+public actor DataFactory {
+    /// The connection rows are written through.
+    public nonisolated let connection: any DatabaseConnection
+    private var counters: [String: Int] = [:]
+    private var columnsByTable: [String: [String]] = [:]
+
+    /// Creates a factory writer for an environment.
+    public init(_ environment: IsolatedEnvironment) {
+        self.connection = environment.connection
+    }
+
+    /// Creates a factory writer for any connection.
+    public init(connection: any DatabaseConnection) {
+        self.connection = connection
+    }
+
+    /// The attribute values for one row, without writing anything. Associations without a value are left out.
+    ///
+    /// - Throws: ``TestEnvError/Code/unknownColumn`` naming the closest column; `invalidInput` for an unknown trait.
+    public func build(_ factory: Factory, traits: [String] = [], _ overrides: [String: DatabaseValue] = [:]) async throws -> [String:
+        DatabaseValue]
+    {
+        let (values, _) = try await resolve(factory, traits: traits, overrides: overrides)
+        return values
+    }
+
+    /// Inserts one row and returns it as stored, generated id and column defaults included.
+    ///
+    /// - Throws: ``TestEnvError/Code/unknownColumn``, `invalidInput`, or the driver's error for a rejected row.
+    public func create(_ factory: Factory, traits: [String] = [], _ overrides: [String: DatabaseValue] = [:]) async throws -> Row {
+        try await createList(factory, count: 1, traits: traits) { _ in overrides }[0]
+    }
+
+    /// Inserts `count` rows through one batch insert and returns them as stored, in order.
+    ///
+    /// `customize` gives per-index overrides (index 0 for the first row). Associations the rows need
+    /// are created first, also in one batch per association.
+    ///
+    /// - Throws: ``TestEnvError/Code/unknownColumn``, `invalidInput`, or the driver's error (nothing is inserted then).
+    public func createList(
+        _ factory: Factory, count: Int, traits: [String] = [], _ customize: @Sendable (Int) -> [String: DatabaseValue] = { _ in [:] }
+    ) async throws -> [Row] {
+        guard count > 0 else { return [] }
+        var rows: [[String: DatabaseValue]] = []
+        var pending: [String: (factory: Factory, key: String, rows: [Int])] = [:]
+        for index in 0..<count {
+            let (values, associations) = try await resolve(factory, traits: traits, overrides: customize(index))
+            rows.append(values)
+            for (column, association) in associations { pending[column, default: (association.0, association.1, [])].rows.append(index) }
+        }
+        for (column, association) in pending.sorted(by: { $0.key < $1.key }) {
+            let parents = try await createList(association.factory, count: association.rows.count, traits: [])
+            for (parent, index) in zip(parents, association.rows) {
+                rows[index][column] = try parent[association.key] ?? missingKey(association.key, association.factory)
+            }
+        }
+        return try await insert(rows, into: factory.table)
+    }
+
+    // MARK: Resolving attributes
+
+    private func resolve(_ factory: Factory, traits: [String], overrides: [String: DatabaseValue]) async throws
+        -> (values: [String: DatabaseValue], associations: [String: (Factory, String)])
+    {
+        var attributes = factory.attributes
+        for trait in traits {
+            guard let extra = factory.traits[trait] else {
+                let known = factory.traits.keys.sorted().joined(separator: ", ")
+                throw TestEnvError(
+                    .invalidInput, "the factory for `\(factory.table)` has no trait `\(trait)` (traits: \(known.isEmpty ? "none" : known))")
+            }
+            attributes.merge(extra) { $1 }
+        }
+        try await validate(Set(attributes.keys).union(overrides.keys), table: factory.table)
+        var values: [String: DatabaseValue] = [:]
+        var associations: [String: (Factory, String)] = [:]
+        for (column, attribute) in attributes where overrides[column] == nil {
+            switch attribute {
+            case .value(let value): values[column] = value
+            case .sequence(let make): values[column] = make(nextCount("\(factory.table).\(column)"))
+            case .association(let parent, let key): associations[column] = (parent, key)
+            }
+        }
+        values.merge(overrides) { $1 }
+        return (values, associations)
+    }
+
+    private func nextCount(_ key: String) -> Int {
+        counters[key, default: 0] += 1
+        return counters[key]!
+    }
+
+    private func missingKey(_ key: String, _ factory: Factory) throws -> DatabaseValue {
+        throw TestEnvError(.unknownColumn, "the association to `\(factory.table)` uses key `\(key)`, which the created row does not have")
+    }
+
+    // MARK: Columns
+
+    private func validate(_ attributes: Set<String>, table: String) async throws {
+        let columns = try await columns(of: table)
+        let known = Set(columns.map { $0.lowercased() })
+        for attribute in attributes.sorted() where !known.contains(attribute.lowercased()) {
+            let suggestion = ClosestName.find(attribute, among: columns).map { " Did you mean `\($0)`?" } ?? ""
+            throw TestEnvError(
+                .unknownColumn,
+                "the factory for `\(table)` sets `\(attribute)`, but the table has no such column.\(suggestion) Columns: \(columns.joined(separator: ", "))."
+            )
+        }
+    }
+
+    private func columns(of table: String) async throws -> [String] {
+        if let cached = columnsByTable[table] { return cached }
+        let rows: [Row]
+        switch connection.dialect {
+        case .mysql:
+            rows = try await connection.all(
+                "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+                [.text(table)])
+        case .sqlite:
+            rows = try await connection.all("SELECT name FROM pragma_table_info(?)", [.text(table)])
+        }
+        let columns = try rows.map { try $0.decode(String.self, 0) }
+        guard !columns.isEmpty else {
+            throw TestEnvError(.invalidInput, "a factory writes to table `\(table)`, which does not exist in this environment")
+        }
+        columnsByTable[table] = columns
+        return columns
+    }
+
+    // MARK: Writing
+
+    /// One batch insert of rows that may set different columns: missing ones get their column default.
+    private func insert(_ rows: [[String: DatabaseValue]], into table: String) async throws -> [Row] {
+        let columns = Set(rows.flatMap(\.keys)).sorted()
+        let groups = Dictionary(grouping: rows.indices) { index in columns.filter { rows[index][$0] != nil } }
+        var stored = [Row?](repeating: nil, count: rows.count)
+        for (present, indices) in groups.sorted(by: { $0.value[0] < $1.value[0] }) {
+            let values = indices.map { index in present.map { rows[index][$0]! } }
+            let result = try await connection.batchInsert(into: table, columns: present, rows: values)
+            let fetched = try await fetch(table, ids: result.generatedIDs, fallback: present, values: values)
+            for (index, row) in zip(indices, fetched) { stored[index] = row }
+        }
+        return stored.compactMap { $0 }
+    }
+
+    /// The inserted rows as stored, read back by generated id; without ids, the values written.
+    private func fetch(_ table: String, ids: [Int64]?, fallback columns: [String], values: [[DatabaseValue]]) async throws -> [Row] {
+        let dialect = connection.dialect
+        guard let ids, let key = try await connection.autoIncrementColumn(of: table) else {
+            let names = ColumnNames(columns)
+            return values.map { Row(columns: names, values: $0) }
+        }
+        var byID: [Int64: Row] = [:]
+        for chunk in stride(from: 0, to: ids.count, by: 1000).map({ ids[$0..<min($0 + 1000, ids.count)] }) {
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            let sql = "SELECT * FROM \(try dialect.quoted(table)) WHERE \(try dialect.quoted(key)) IN (\(placeholders))"
+            for row in try await connection.all(sql, chunk.map(DatabaseValue.integer)) { byID[try row.decode(Int64.self, key)] = row }
+        }
+        return try ids.map { id in
+            guard let row = byID[id] else {
+                throw TestEnvError(.invalidInput, "row \(id) of `\(table)` vanished right after it was inserted")
+            }
+            return row
+        }
+    }
+}
+
+/// The closest known name to a misspelt one, by edit distance, ignoring case.
+enum ClosestName {
+    static func find(_ name: String, among candidates: [String]) -> String? {
+        let target = Array(name.lowercased())
+        let scored = candidates.map { ($0, distance(target, Array($0.lowercased()))) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, target.count / 3) else { return nil }
+        return best.0
+    }
+
+    static func distance(_ a: [Character], _ b: [Character]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1]
+            for (j, y) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}
