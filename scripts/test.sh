@@ -12,7 +12,7 @@ testenv_install_packages "${TESTENV_BUILD_PACKAGES[@]}" "${TESTENV_SERVER_PACKAG
 flags=(-Xswiftc -warnings-as-errors)
 
 echo "==> swift format lint --strict" >&2
-swift format lint --strict --recursive Sources Tests Package.swift
+swift format lint --strict --recursive Sources Tests Examples Package.swift
 
 echo "==> swift build --build-tests" >&2
 swift build --build-tests "${flags[@]}"

@@ -6,20 +6,6 @@ import Testing
 
 struct ExpectedFailure: Error {}
 
-/// The driver error `body` throws, or nil (recording an issue) when it throws none.
-func driverError(_ body: () async throws -> some Any, sourceLocation: SourceLocation = #_sourceLocation) async -> (any DatabaseDriverError)?
-{
-    do {
-        _ = try await body()
-        Issue.record("expected a driver error", sourceLocation: sourceLocation)
-    } catch let error as any DatabaseDriverError {
-        return error
-    } catch {
-        Issue.record("expected a driver error, got \(error)", sourceLocation: sourceLocation)
-    }
-    return nil
-}
-
 @Suite struct EnvironmentLifecycleTests {
     @Test("An environment has the requested backend, the schema loaded, and a connection to it")
     func createsWithSchema() async throws {
