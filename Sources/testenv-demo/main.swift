@@ -1,55 +1,75 @@
-// The README's first command runs this: it exercises TestEnvKit on the configured backend
-// (by default SQLite in memory, no server needed) and prints what it did at each step.
+// The README's first command runs this: the ExecutionService scenario in an isolated environment
+// on the default backend (SQLite in memory), and on MySQL too when TEST_DB_TYPE=mysql. Each step
+// prints how many rows it wrote and how long it took; the end shows that cleanup left nothing.
 import Foundation
+import TestEnvExamples
 import TestEnvKit
 
-func step(_ text: String) { print("  ✓ \(text)") }
+let clock = ContinuousClock()
 
-func runDemo() async throws {
-    let manager = try TestEnvironmentManager.shared()
-    let directory = FileManager.default.currentDirectoryPath
-    let schema = Schema(
-        mysql: [.file("\(directory)/Fixtures/mysql/schema.sql")],
-        sqlite: [.file("\(directory)/Fixtures/sqlite/schema.sql")])
-    print("TestEnvKit demo — TEST_DB_TYPE=\(manager.configuration.backend) (sqlite unless set)")
+func report(_ label: String, rows: Int?, took elapsed: Duration) {
+    let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+    let written = rows.map { "\($0) rows" } ?? ""
+    let columns =
+        label.padding(toLength: 58, withPad: " ", startingAt: 0) + " " + written.padding(toLength: 11, withPad: " ", startingAt: 0)
+    print("  ✓ \(columns) \(String(format: "%7.1f ms", milliseconds))")
+}
 
-    try await withIsolatedEnvironment(schema: schema, manager: manager) { env in
-        let inventory = try await SchemaInventory.take(of: env)
-        step("created an isolated \(env.backend) environment \(env.databaseName) with the Fixtures schema: \(inventory.tables) tables")
-        let db = env.connection
+func step<T>(_ label: String, rows: (T) -> Int? = { _ in nil }, _ work: () async throws -> T) async rethrows -> T {
+    let start = clock.now
+    let value = try await work()
+    report(label, rows: rows(value), took: clock.now - start)
+    return value
+}
 
-        let merchant = try await db.run(
-            "INSERT INTO merchants (name, settings) VALUES (?, ?)", ["Corner Shop", .json(#"{"currency":"EUR"}"#)])
-        let merchantID = DatabaseValue.integer(merchant.lastInsertID ?? 0)
-        let users = try await db.run(
-            "INSERT INTO users (merchant_id, email, user_type) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)",
-            [merchantID, "ada@example.com", "admin", merchantID, "grace@example.com", "staff", merchantID, "linus@example.com", "customer"])
-        step(
-            "inserted merchant \(merchant.lastInsertID ?? 0) and \(users.affectedRows) users with one multi-row INSERT and bound parameters"
+func scenario(on backend: DatabaseBackend, configuration base: TestEnvConfiguration) async throws {
+    var configuration = base
+    configuration.backend = backend
+    let manager = TestEnvironmentManager(configuration: configuration)
+    let root = FileManager.default.currentDirectoryPath
+    var databaseName = ""
+    let creation = clock.now
+    try await withIsolatedEnvironment(schema: .executionService(root: root), manager: manager) { env in
+        databaseName = env.databaseName
+        print(
+            "\nbackend \(env.backend)\(env.isFallback ? " (fallback: \(env.fallbackReason ?? ""))" : "") — environment \(env.databaseName)")
+        report("created the environment and loaded the schema (4 tables)", rows: nil, took: clock.now - creation)
+        let cases = try await step("seeded test cases with DataFactory.createList", rows: { $0.count }) {
+            try await DataFactory(env).createList(.testCase, count: 1_000).map { try $0.decode(Int64.self, "id") }
+        }
+        let service = ExecutionService(database: env.connection)
+        let execution = try await step("triggered an execution of every case", rows: { $0.totalCases + 1 }) {
+            try await service.triggerTestExecution(caseIds: cases, triggeredBy: "demo")
+        }
+        let results = cases.enumerated().map { CaseResult(caseId: $0.element, passed: $0.offset % 10 != 0, durationMs: 40) }
+        let run = try await step("completed it: results, detail statuses, run counters", rows: { _ in results.count * 2 + 1 }) {
+            try await service.completeBatchExecution(executionId: execution.executionId, results: results)
+        }
+        let record = try await step("looked the execution up by its id") { try await service.execution(byId: execution.executionId) }
+        print(
+            "    run \(run.id): \(run.status), \(run.passedCases) passed, \(run.failedCases) failed; cases by status \((record?.casesByStatus ?? [:]).sorted { $0.key < $1.key })"
         )
-
-        for row in try await db.all("SELECT id, email, user_type FROM users ORDER BY id") {
-            step(
-                "read back user \(try row.decode(Int.self, "id")): \(try row.decode(String.self, "email")) (\(try row.decode(String.self, "user_type")))"
-            )
-        }
-
-        do {
-            try await db.run("INSERT INTO users (email) VALUES (?)", ["ada@example.com"])
-        } catch let error as any DatabaseDriverError where error.kind == .uniqueViolation {
-            step("a duplicate email was refused as \(error.kind) (native code \(error.nativeCode))")
-        }
-
-        try await withIsolatedEnvironment(schema: schema, manager: manager) { other in
-            let count = try await other.connection.get("SELECT COUNT(*) FROM users")?.decode(Int.self, 0) ?? -1
-            step("a second environment, \(other.databaseName), is isolated: it sees \(count) users")
-        }
     }
-    step("removed both environments: \(await manager.statistics)")
+    print("  ✓ removed the environment: \(try await leftovers(of: databaseName, backend: backend, manager: manager))")
+}
+
+/// Shows that cleanup left nothing: the manager tracks no environment and, on MySQL, the server has no such database.
+func leftovers(of name: String, backend: DatabaseBackend, manager: TestEnvironmentManager) async throws -> String {
+    let live = await manager.liveEnvironments.count
+    guard backend == .mysql else { return "\(live) environments live, the in-memory database is gone with its connection" }
+    let admin = try await MySQLConnection.connect(manager.configuration.mysql)
+    let found = try await admin.get("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [.text(name)])?.decode(
+        Int.self, 0)
+    await admin.close()
+    return "\(live) environments live, \(found ?? -1) databases named \(name) on the server"
 }
 
 do {
-    try await runDemo()
+    let configuration = try TestEnvConfiguration.fromEnvironment()
+    print("TestEnvKit demo — the ExecutionService scenario, each step in an isolated environment")
+    for backend in configuration.backend == .mysql ? [DatabaseBackend.sqlite, .mysql] : [.sqlite] {
+        try await scenario(on: backend, configuration: configuration)
+    }
 } catch {
     FileHandle.standardError.write(Data("testenv-demo failed: \(error)\n".utf8))
     exit(1)
