@@ -46,8 +46,9 @@ func scenario(on backend: DatabaseBackend, configuration base: TestEnvConfigurat
             try await service.completeBatchExecution(executionId: execution.executionId, results: results)
         }
         let record = try await step("looked the execution up by its id") { try await service.execution(byId: execution.executionId) }
+        let statuses = (record?.casesByStatus ?? [:]).sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         print(
-            "    run \(run.id): \(run.status), \(run.passedCases) passed, \(run.failedCases) failed; cases by status \((record?.casesByStatus ?? [:]).sorted { $0.key < $1.key })"
+            "    run \(run.id): \(run.status), \(run.passedCases) passed, \(run.failedCases) failed; cases by status: \(statuses)"
         )
     }
     print("  ✓ removed the environment: \(try await leftovers(of: databaseName, backend: backend, manager: manager))")
