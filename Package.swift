@@ -48,7 +48,7 @@ let package = Package(
 
         .executableTarget(
             name: "testenv",
-            dependencies: ["TestEnvKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["TestEnvKit", "TestEnvExamples", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // The reference application and example factories: how to test a database-backed service.
         .target(name: "TestEnvExamples", dependencies: ["TestEnvKit"], path: "Examples"),

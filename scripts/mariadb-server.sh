@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # A private, throwaway MariaDB server for the test suite.
 #
-#   scripts/mariadb-server.sh start   → prints the server's directory; its env.sh exports TEST_DB_*
-#   scripts/mariadb-server.sh stop DIR → shuts that server down and deletes DIR
+#   scripts/mariadb-server.sh start          → prints the server's directory; its env.sh exports TEST_DB_*
+#   scripts/mariadb-server.sh start --stock  → the same with stock durability, data directory on disk
+#   scripts/mariadb-server.sh stop DIR       → shuts that server down and deletes DIR
 #
 # The server gets its own data directory on tmpfs (/dev/shm), its own socket, a free loopback
 # port and a random root password, and relaxed durability (nothing here must survive a crash).
+# --stock keeps MariaDB's durable defaults (fsync per commit, doublewrite) on disk, for benchmarks
+# that compare with what a developer's own server does.
 # It never reads the system's my.cnf and never touches another MariaDB on the machine.
 set -euo pipefail
 
@@ -23,7 +26,7 @@ pick_free_port() {
 }
 
 write_config() {
-    local dir=$1 port=$2
+    local dir=$1 port=$2 stock=$3
     cat >"$dir/my.cnf" <<EOF
 [mariadbd]
 datadir=$dir/data
@@ -39,13 +42,14 @@ collation-server=utf8mb4_unicode_ci
 max_connections=500
 max_allowed_packet=256M
 performance_schema=OFF
-# Test data need not survive a crash: no fsync on commit, no doublewrite, no binary log.
 skip-log-bin
-innodb_flush_log_at_trx_commit=0
-innodb_doublewrite=0
 innodb_buffer_pool_size=256M
 innodb_log_file_size=64M
 EOF
+    if [[ -z $stock ]]; then
+        # Test data need not survive a crash: no fsync on commit, no doublewrite.
+        printf 'innodb_flush_log_at_trx_commit=0\ninnodb_doublewrite=0\n' >>"$dir/my.cnf"
+    fi
 }
 
 wait_until_answering() {
@@ -61,9 +65,11 @@ wait_until_answering() {
 }
 
 start() {
+    local stock=""
+    [[ ${1:-} == --stock ]] && stock=1
     command -v mariadbd >/dev/null || die "mariadbd not found: install it with 'apt-get install mariadb-server' (or run scripts/prerequisites.sh)"
     local base=/dev/shm
-    [[ -d $base && -w $base ]] || base=${TMPDIR:-/tmp}
+    [[ -d $base && -w $base && -z $stock ]] || base=${TMPDIR:-/var/tmp}
     local dir port pid password
     dir=$(mktemp -d "$base/testenv-mariadb.XXXXXX")
     mariadb-install-db --no-defaults --datadir="$dir/data" --user="$(id -un)" \
@@ -72,7 +78,7 @@ start() {
 
     for attempt in 1 2 3; do
         port=$(pick_free_port)
-        write_config "$dir" "$port"
+        write_config "$dir" "$port" "$stock"
         mariadbd --defaults-file="$dir/my.cnf" >>"$dir/error.log" 2>&1 </dev/null &
         pid=$!
         if wait_until_answering "$dir" "$pid"; then break; fi
@@ -116,7 +122,7 @@ stop() {
 }
 
 case ${1:-} in
-    start) start ;;
+    start) start "${2:-}" ;;
     stop) stop "${2:-}" ;;
-    *) die "usage: $0 start | stop DIR" ;;
+    *) die "usage: $0 start [--stock] | stop DIR" ;;
 esac

@@ -64,29 +64,62 @@ enum MySQLColumnKind {
 }
 
 extension MySQLBindBuffer {
-    /// Creates the parameter buffers for `values`, in order.
+    /// Creates the parameter buffers for `values`, in order, copying every value into one arena.
     static func parameters(_ values: [DatabaseValue]) -> MySQLBindBuffer {
         let buffer = MySQLBindBuffer(count: values.count)
+        let arena = buffer.reserveArena(byteCount: values.reduce(0) { $0 + storageSize($1) })
+        var offset = 0
         for (index, value) in values.enumerated() {
-            buffer.bind(value, at: index)
+            buffer.bind(value, at: index, storage: arena + offset)
+            offset += storageSize(value)
         }
         return buffer
     }
 
-    private func bind(_ value: DatabaseValue, at index: Int) {
+    /// Bytes a value takes in the arena, rounded up to 8 so every value stays aligned.
+    private static func storageSize(_ value: DatabaseValue) -> Int {
+        let size: Int
+        switch value {
+        case .null: size = 0
+        case .integer, .unsignedInteger, .double: size = 8
+        case .text(let text), .json(let text), .decimal(let text): size = text.utf8.count
+        case .blob(let bytes): size = bytes.count
+        case .date, .time, .dateTime, .timestamp: size = MemoryLayout<MYSQL_TIME>.size
+        }
+        return (size + 7) & ~7
+    }
+
+    private func bind(_ value: DatabaseValue, at index: Int, storage: UnsafeMutableRawPointer) {
         switch value {
         case .null: binds[index].buffer_type = MYSQL_TYPE_NULL
-        case .integer(let integer): store(integer, to: index, type: MYSQL_TYPE_LONGLONG)
-        case .unsignedInteger(let unsigned): store(unsigned, to: index, type: MYSQL_TYPE_LONGLONG, isUnsigned: true)
-        case .double(let double): store(double, to: index, type: MYSQL_TYPE_DOUBLE)
-        case .text(let text), .json(let text): copy(text.utf8, to: index, type: MYSQL_TYPE_STRING)
-        case .decimal(let digits): copy(digits.utf8, to: index, type: MYSQL_TYPE_NEWDECIMAL)
-        case .blob(let bytes): copy(bytes, to: index, type: MYSQL_TYPE_BLOB)
-        case .date(let date): store(MYSQL_TIME(date), to: index, type: MYSQL_TYPE_DATE)
-        case .time(let time): store(MYSQL_TIME(time), to: index, type: MYSQL_TYPE_TIME)
-        case .dateTime(let dateTime): store(MYSQL_TIME(dateTime), to: index, type: MYSQL_TYPE_DATETIME)
-        case .timestamp(let dateTime): store(MYSQL_TIME(dateTime), to: index, type: MYSQL_TYPE_TIMESTAMP)
+        case .integer(let integer): store(integer, at: index, in: storage, type: MYSQL_TYPE_LONGLONG)
+        case .unsignedInteger(let unsigned): store(unsigned, at: index, in: storage, type: MYSQL_TYPE_LONGLONG, isUnsigned: true)
+        case .double(let double): store(double, at: index, in: storage, type: MYSQL_TYPE_DOUBLE)
+        case .text(let text), .json(let text): copy(text, at: index, in: storage, type: MYSQL_TYPE_STRING)
+        case .decimal(let digits): copy(digits, at: index, in: storage, type: MYSQL_TYPE_NEWDECIMAL)
+        case .blob(let bytes):
+            bytes.withUnsafeBytes { storage.copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(storage), byteCount: $0.count) }
+            point(index, at: storage, byteCount: bytes.count, type: MYSQL_TYPE_BLOB)
+        case .date(let date): store(MYSQL_TIME(date), at: index, in: storage, type: MYSQL_TYPE_DATE)
+        case .time(let time): store(MYSQL_TIME(time), at: index, in: storage, type: MYSQL_TYPE_TIME)
+        case .dateTime(let dateTime): store(MYSQL_TIME(dateTime), at: index, in: storage, type: MYSQL_TYPE_DATETIME)
+        case .timestamp(let dateTime): store(MYSQL_TIME(dateTime), at: index, in: storage, type: MYSQL_TYPE_TIMESTAMP)
         }
+    }
+
+    private func store<T>(_ value: T, at index: Int, in storage: UnsafeMutableRawPointer, type: enum_field_types, isUnsigned: Bool = false)
+    {
+        storage.storeBytes(of: value, as: T.self)
+        point(index, at: storage, byteCount: MemoryLayout<T>.size, type: type, isUnsigned: isUnsigned)
+    }
+
+    private func copy(_ text: String, at index: Int, in storage: UnsafeMutableRawPointer, type: enum_field_types) {
+        var text = text
+        let count = text.withUTF8 { utf8 in
+            if let base = utf8.baseAddress { storage.copyMemory(from: base, byteCount: utf8.count) }
+            return utf8.count
+        }
+        point(index, at: storage, byteCount: count, type: type)
     }
 
     /// Creates result buffers for `kinds`, one per column.

@@ -11,6 +11,8 @@ final class MySQLBindBuffer {
     let nulls: UnsafeMutablePointer<my_bool>
     let errors: UnsafeMutablePointer<my_bool>
     private var buffers: [UnsafeMutableRawPointer?]
+    /// One allocation holding every parameter's bytes (see ``parameters(_:)``).
+    private var arena: UnsafeMutableRawPointer?
 
     init(count: Int) {
         self.count = count
@@ -31,6 +33,7 @@ final class MySQLBindBuffer {
     }
 
     deinit {
+        arena?.deallocate()
         buffers.forEach { $0?.deallocate() }
         binds.deallocate()
         lengths.deallocate()
@@ -52,15 +55,21 @@ final class MySQLBindBuffer {
         return buffer
     }
 
-    /// Binds parameter `index` to a copy of `bytes`.
-    func copy(_ bytes: some Collection<UInt8>, to index: Int, type: enum_field_types) {
-        let buffer = allocate(index, type: type, capacity: bytes.count)
-        buffer.copyMemory(from: Array(bytes), byteCount: bytes.count)
+    /// Reserves one block of `byteCount` bytes for all parameters, replacing one allocation per value.
+    func reserveArena(byteCount: Int) -> UnsafeMutableRawPointer {
+        arena?.deallocate()
+        let block = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: 16)
+        arena = block
+        return block
     }
 
-    /// Binds parameter `index` to a fixed-size value such as `Int64`, `Double` or `MYSQL_TIME`.
-    func store<T>(_ value: T, to index: Int, type: enum_field_types, isUnsigned: Bool = false) {
-        allocate(index, type: type, capacity: MemoryLayout<T>.size, isUnsigned: isUnsigned).storeBytes(of: value, as: T.self)
+    /// Points parameter `index` at `byteCount` bytes of the arena at `storage`.
+    func point(_ index: Int, at storage: UnsafeMutableRawPointer, byteCount: Int, type: enum_field_types, isUnsigned: Bool = false) {
+        binds[index].buffer = storage
+        binds[index].buffer_length = UInt(byteCount)
+        binds[index].buffer_type = type
+        binds[index].is_unsigned = isUnsigned ? 1 : 0
+        lengths[index] = UInt(byteCount)
     }
 
     /// The buffer of column `index`.

@@ -171,13 +171,17 @@ public actor SQLiteConnection: DatabaseConnection {
     private func prepared(_ sql: String, in db: OpaquePointer) throws -> OpaquePointer {
         if let cached = statements[sql] { return cached }
         var statement: OpaquePointer?
-        var tail: UnsafePointer<CChar>?
-        let rc = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, &tail)
+        // The tail points into the C string, so it must be read while that string is alive.
+        let (rc, rest) = sql.withCString { text in
+            var tail: UnsafePointer<CChar>?
+            let rc = sqlite3_prepare_v3(db, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, &tail)
+            return (rc, tail.map { String(cString: $0) } ?? "")
+        }
         guard rc == SQLITE_OK else { throw error(rc, sql: sql) }
         guard let statement else {
             throw SQLiteError(code: .misuse, message: "the SQL text holds no statement", sql: sql, path: configuration.path)
         }
-        if let tail, !String(cString: tail).allSatisfy({ $0.isWhitespace || $0 == ";" }) {
+        if !rest.allSatisfy({ $0.isWhitespace || $0 == ";" }) {
             sqlite3_finalize(statement)
             throw SQLiteError(
                 code: .misuse, message: "run() and all() take one statement; use executeScript() for several",

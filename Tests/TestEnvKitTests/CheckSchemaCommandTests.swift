@@ -69,3 +69,25 @@ private func runToEnd(_ path: String, _ arguments: [String]) throws -> (status: 
         #expect(run.error.contains("\(file.path):3"))
     }
 }
+
+@Suite struct BenchCommandTests {
+    @Test("testenv bench --json runs on the configured backend and prints the documented keys (a smoke test, not a speed test)")
+    func jsonShape() async throws {
+        let backend = KitTests.configuration.backend.rawValue
+        let fixtures = FixturePaths.repositoryRoot.appendingPathComponent("Fixtures").path
+        let run = try await testenv([
+            "bench", "--type", backend, "--rows", "300", "--cases", "50", "--repeats", "2", "--json", "--fixtures", fixtures,
+        ])
+        #expect(run.status == 0, "\(run.error)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
+        #expect(Set(object.keys) == ["server", backend])
+        let figures = try #require(object[backend] as? [String: Any])
+        #expect(
+            Set(figures.keys) == [
+                "rows", "create_list_rows_per_s", "per_row_rows_per_s", "seed_speedup", "trigger_cases", "trigger_1000_cases_ms",
+            ])
+        #expect(figures["rows"] as? Int == 300)
+        let server = try #require(object["server"] as? [String: Any])
+        #expect(server["version"] is String)
+    }
+}

@@ -33,11 +33,11 @@ public actor DataFactory {
     /// The attribute values for one row, without writing anything. Associations without a value are left out.
     ///
     /// - Throws: ``TestEnvError/Code/unknownColumn`` naming the closest column; `invalidInput` for an unknown trait.
-    public func build(_ factory: Factory, traits: [String] = [], _ overrides: [String: DatabaseValue] = [:]) async throws -> [String:
-        DatabaseValue]
+    public func build(_ factory: Factory, traits: [String] = [], _ overrides: [String: DatabaseValue] = [:]) async throws
+        -> [String: DatabaseValue]
     {
-        let (values, _) = try await resolve(factory, traits: traits, overrides: overrides)
-        return values
+        let attributes = try await attributes(of: factory, traits: traits, overriding: Set(overrides.keys))
+        return materialize(attributes, table: factory.table, overrides: overrides).values
     }
 
     /// Inserts one row and returns it as stored, generated id and column defaults included.
@@ -57,10 +57,18 @@ public actor DataFactory {
         _ factory: Factory, count: Int, traits: [String] = [], _ customize: @Sendable (Int) -> [String: DatabaseValue] = { _ in [:] }
     ) async throws -> [Row] {
         guard count > 0 else { return [] }
+        let attributes = try await attributes(of: factory, traits: traits, overriding: [])
+        var checkedOverrides: Set<String> = []
         var rows: [[String: DatabaseValue]] = []
+        rows.reserveCapacity(count)
         var pending: [String: (factory: Factory, key: String, rows: [Int])] = [:]
         for index in 0..<count {
-            let (values, associations) = try await resolve(factory, traits: traits, overrides: customize(index))
+            let overrides = customize(index)
+            if !checkedOverrides.isSuperset(of: overrides.keys) {
+                try await validate(Set(overrides.keys), table: factory.table)
+                checkedOverrides.formUnion(overrides.keys)
+            }
+            let (values, associations) = materialize(attributes, table: factory.table, overrides: overrides)
             rows.append(values)
             for (column, association) in associations { pending[column, default: (association.0, association.1, [])].rows.append(index) }
         }
@@ -75,8 +83,9 @@ public actor DataFactory {
 
     // MARK: Resolving attributes
 
-    private func resolve(_ factory: Factory, traits: [String], overrides: [String: DatabaseValue]) async throws
-        -> (values: [String: DatabaseValue], associations: [String: (Factory, String)])
+    /// The factory's attributes with the traits applied, checked once against the table's columns.
+    private func attributes(of factory: Factory, traits: [String], overriding overrides: Set<String>) async throws -> [String:
+        FactoryAttribute]
     {
         var attributes = factory.attributes
         for trait in traits {
@@ -87,17 +96,24 @@ public actor DataFactory {
             }
             attributes.merge(extra) { $1 }
         }
-        try await validate(Set(attributes.keys).union(overrides.keys), table: factory.table)
-        var values: [String: DatabaseValue] = [:]
+        try await validate(Set(attributes.keys).union(overrides), table: factory.table)
+        return attributes
+    }
+
+    /// One row's values: fixed values, the next sequence numbers, then the overrides; associations
+    /// that still need a row are returned apart.
+    private func materialize(_ attributes: [String: FactoryAttribute], table: String, overrides: [String: DatabaseValue])
+        -> (values: [String: DatabaseValue], associations: [String: (Factory, String)])
+    {
+        var values = overrides
         var associations: [String: (Factory, String)] = [:]
         for (column, attribute) in attributes where overrides[column] == nil {
             switch attribute {
             case .value(let value): values[column] = value
-            case .sequence(let make): values[column] = make(nextCount("\(factory.table).\(column)"))
+            case .sequence(let make): values[column] = make(nextCount("\(table).\(column)"))
             case .association(let parent, let key): associations[column] = (parent, key)
             }
         }
-        values.merge(overrides) { $1 }
         return (values, associations)
     }
 
