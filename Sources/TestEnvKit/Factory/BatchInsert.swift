@@ -8,6 +8,14 @@ public struct BatchInsertResult: Sendable, Hashable {
     /// no such column, when the rows set it themselves, or (MySQL, not MariaDB) when the server's
     /// `innodb_autoinc_lock_mode` does not guarantee consecutive keys per statement.
     public let generatedIDs: [Int64]?
+    /// The inserted rows as stored, when the insert returned them (MariaDB `RETURNING *`, on request).
+    let storedRows: [Row]?
+
+    init(rowCount: Int, generatedIDs: [Int64]?, storedRows: [Row]? = nil) {
+        self.rowCount = rowCount
+        self.generatedIDs = generatedIDs
+        self.storedRows = storedRows
+    }
 }
 
 extension DatabaseConnection {
@@ -33,6 +41,14 @@ extension DatabaseConnection {
     public func batchInsert(into table: String, columns: [String], rows: [[DatabaseValue]], batchSize: Int = 1000) throws
         -> BatchInsertResult
     {
+        try batchInsert(into: table, columns: columns, rows: rows, batchSize: batchSize, returningRows: false)
+    }
+
+    /// ``batchInsert(into:columns:rows:batchSize:)``, and with `returningRows` on MariaDB the stored
+    /// rows too (`RETURNING *`), which saves reading them back.
+    func batchInsert(into table: String, columns: [String], rows: [[DatabaseValue]], batchSize: Int, returningRows: Bool) throws
+        -> BatchInsertResult
+    {
         guard !columns.isEmpty else { throw TestEnvError(.invalidInput, "batchInsert into \(table) needs at least one column") }
         if let bad = rows.firstIndex(where: { $0.count != columns.count }) {
             throw TestEnvError(
@@ -42,14 +58,21 @@ extension DatabaseConnection {
         guard !rows.isEmpty else { return BatchInsertResult(rowCount: 0, generatedIDs: plan.wantsIDs ? [] : nil) }
         let rowsPerStatement = max(1, min(batchSize, maxBoundParameters() / columns.count))
         let strategy = plan.wantsIDs ? try keyStrategy() : .none
+        let returnsRows = returningRows && strategy == .returning
         return try withTransaction { tx in
             var ids: [Int64]? = plan.wantsIDs && strategy != .none ? [] : nil
+            var stored: [Row]? = returnsRows ? [] : nil
             for start in stride(from: 0, to: rows.count, by: rowsPerStatement) {
                 let chunk = rows[start..<min(start + rowsPerStatement, rows.count)]
-                let generated = try tx.insertChunk(chunk, plan: plan, strategy: strategy)
-                ids?.append(contentsOf: generated ?? [])
+                if returnsRows {
+                    let returned = try tx.all(plan.statement(rowCount: chunk.count) + " RETURNING *", Array(chunk.joined()))
+                    ids?.append(contentsOf: try returned.map { try $0.decode(Int64.self, plan.key ?? "") })
+                    stored?.append(contentsOf: returned)
+                } else {
+                    ids?.append(contentsOf: try tx.insertChunk(chunk, plan: plan, strategy: strategy) ?? [])
+                }
             }
-            return BatchInsertResult(rowCount: rows.count, generatedIDs: ids)
+            return BatchInsertResult(rowCount: rows.count, generatedIDs: ids, storedRows: stored)
         }
     }
 
@@ -114,6 +137,7 @@ private enum KeyStrategy: Equatable {
 
 /// The quoted names and the statement text of one batch insert.
 private struct InsertPlan {
+    let key: String?
     let quotedTable: String
     let quotedColumns: String
     let quotedKey: String?
@@ -121,6 +145,7 @@ private struct InsertPlan {
     let rowPlaceholder: String
 
     init(table: String, columns: [String], dialect: SQLDialect, key: String?) throws {
+        self.key = key
         quotedTable = try dialect.quoted(table)
         quotedColumns = try columns.map(dialect.quoted).joined(separator: ", ")
         quotedKey = try key.map(dialect.quoted)

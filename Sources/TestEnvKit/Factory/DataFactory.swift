@@ -164,12 +164,16 @@ public actor DataFactory {
     /// One batch insert of rows that may set different columns: missing ones get their column default.
     private func insert(_ rows: [[String: DatabaseValue]], into table: String) async throws -> [Row] {
         let columns = Set(rows.flatMap(\.keys)).sorted()
-        let groups = Dictionary(grouping: rows.indices) { index in columns.filter { rows[index][$0] != nil } }
+        // Usually every row sets the same columns: one group, without asking each row.
+        let groups =
+            rows.allSatisfy({ $0.count == columns.count })
+            ? [columns: Array(rows.indices)] : Dictionary(grouping: rows.indices) { index in columns.filter { rows[index][$0] != nil } }
         var stored = [Row?](repeating: nil, count: rows.count)
         for (present, indices) in groups.sorted(by: { $0.value[0] < $1.value[0] }) {
             let values = indices.map { index in present.map { rows[index][$0]! } }
-            let result = try await connection.batchInsert(into: table, columns: present, rows: values)
-            let fetched = try await fetch(table, ids: result.generatedIDs, fallback: present, values: values)
+            let result = try await connection.batchInsert(into: table, columns: present, rows: values, batchSize: 1000, returningRows: true)
+            var fetched = result.storedRows ?? []
+            if result.storedRows == nil { fetched = try await fetch(table, ids: result.generatedIDs, fallback: present, values: values) }
             for (index, row) in zip(indices, fetched) { stored[index] = row }
         }
         return stored.compactMap { $0 }
