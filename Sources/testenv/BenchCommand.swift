@@ -14,8 +14,7 @@ struct BenchCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .customLong("type"), help: "Backend: mysql or sqlite (default: TEST_DB_TYPE, else sqlite).")
-    var backend: String?
+    @OptionGroup var backendOptions: BackendOptions
 
     @Option(help: "Rows to seed, both ways.")
     var rows = 10_000
@@ -33,13 +32,7 @@ struct BenchCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        var configuration = try TestEnvConfiguration.fromEnvironment()
-        if let backend {
-            guard let chosen = DatabaseBackend(rawValue: backend.lowercased()) else {
-                throw ValidationError("--type must be mysql or sqlite")
-            }
-            configuration.backend = chosen
-        }
+        var configuration = try backendOptions.configuration()
         configuration.requiresRequestedBackend = true  // a benchmark must measure what it names
         guard rows > 0, cases > 0, repeats > 0 else { throw ValidationError("--rows, --cases and --repeats must be positive") }
         let root = URL(fileURLWithPath: fixtures).deletingLastPathComponent().path

@@ -16,8 +16,7 @@ struct CheckSchemaCommand: AsyncParsableCommand {
     @Argument(help: "SQL scripts, loaded in order.")
     var files: [String]
 
-    @Option(name: .customLong("type"), help: "Backend: mysql or sqlite (default: TEST_DB_TYPE, else sqlite).")
-    var backend: String?
+    @OptionGroup var backendOptions: BackendOptions
 
     @Flag(help: "Skip USE / CREATE DATABASE / DROP DATABASE statements and load the script into the isolated database.")
     var skipDatabaseStatements = false
@@ -26,15 +25,7 @@ struct CheckSchemaCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        var configuration = try TestEnvConfiguration.fromEnvironment()
-        if let backend {
-            guard let chosen = DatabaseBackend(rawValue: backend.lowercased()) else {
-                throw ValidationError("--type must be mysql or sqlite, not \(String(reflecting: backend))")
-            }
-            configuration.backend = chosen
-            // An explicit --type mysql means MySQL: no silent fallback.
-            configuration.requiresRequestedBackend = configuration.requiresRequestedBackend || chosen == .mysql
-        }
+        let configuration = try backendOptions.configuration()
         let scripts = files.map(SchemaScript.file)
         let schema = Schema(mysql: scripts, sqlite: scripts, databaseStatements: skipDatabaseStatements ? .skip : .refuse)
         let manager = TestEnvironmentManager(configuration: configuration)
