@@ -10,6 +10,6 @@ struct TestEnvCommand: AsyncParsableCommand {
         discussion:
             "Connection settings come from TEST_DB_TYPE, TEST_DB_HOST, TEST_DB_PORT, TEST_DB_USER, TEST_DB_PASSWORD, TEST_DB_SOCKET and DB_TEST_PATH.",
         version: "0.1.0",
-        subcommands: [CheckSchemaCommand.self, BenchCommand.self]
+        subcommands: [CheckSchemaCommand.self, BenchCommand.self, GCCommand.self]
     )
 }

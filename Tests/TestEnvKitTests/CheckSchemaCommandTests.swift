@@ -6,7 +6,7 @@ import Testing
 
 /// Runs the built `testenv` executable, as a user would. Waiting for a process blocks, so it
 /// happens on a dispatch thread, never on the cooperative pool the other tests share.
-private func testenv(_ arguments: [String]) async throws -> (status: Int32, output: String, error: String) {
+func testenv(_ arguments: [String]) async throws -> (status: Int32, output: String, error: String) {
     let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     let candidates = [directory, directory.deletingLastPathComponent()].map { $0.appendingPathComponent("testenv").path }
     let path = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0) }, "testenv is not built next to the tests")

@@ -20,6 +20,10 @@ struct NoLeftoverDatabasesTrait: SuiteTrait, TestScoping {
             #expect(created.count >= 100, "the suite should have created its databases on the server")
             let leftovers = try await KitTests.existingDatabases(created)
             #expect(leftovers.isEmpty, "databases left on the server: \(leftovers.sorted())")
+            let admin = try await MySQLTestServer.connect()
+            let records = try await admin.all("SELECT db_name FROM \(DatabaseRegistry.table)").map { try $0.decode(String.self, 0) }
+            await admin.close()
+            #expect(created.isDisjoint(with: records), "tracking records left behind")
         }
     }
 }

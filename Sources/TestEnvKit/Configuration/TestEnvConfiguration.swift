@@ -39,12 +39,17 @@ public struct TestEnvConfiguration: Sendable, Hashable {
     public var probeTimeout: Duration
     /// Retries of environment creation after a retryable error (lost connection, deadlock, busy, …).
     public var creationRetries: Int
+    /// How long a MySQL database's record stays valid without renewal. Live processes renew it every
+    /// third of this; after it expires, a reaper on another host may remove the database.
+    public var lease: Duration
+    /// Whether the first MySQL use of a manager removes databases whose owner is gone (see ``Reaper``).
+    public var reapsAtStart: Bool
 
     /// Creates a configuration with the defaults of the table above, ignoring the environment.
     public init(
         backend: DatabaseBackend = .sqlite, mysql: MySQLConfiguration = MySQLConfiguration(), sqlitePath: String = ":memory:",
         requiresRequestedBackend: Bool = false, operationTimeout: Duration = .seconds(120), probeTimeout: Duration = .seconds(3),
-        creationRetries: Int = 3
+        creationRetries: Int = 3, lease: Duration = .seconds(600), reapsAtStart: Bool = true
     ) {
         self.backend = backend
         self.mysql = mysql
@@ -53,6 +58,8 @@ public struct TestEnvConfiguration: Sendable, Hashable {
         self.operationTimeout = operationTimeout
         self.probeTimeout = probeTimeout
         self.creationRetries = creationRetries
+        self.lease = lease
+        self.reapsAtStart = reapsAtStart
     }
 
     /// Reads the configuration from environment variables (see the table above).

@@ -31,6 +31,7 @@ extension TestEnvironmentManager {
         do {
             let connection = try await MySQLConnection.connect(settings)
             await connection.close()
+            await reapAtStart()
             return BackendChoice(backend: .mysql, fallbackReason: nil)
         } catch let error as MySQLError where error.kind == .serverUnreachable || error.kind == .connectionLost {
             guard !configuration.requiresRequestedBackend else {

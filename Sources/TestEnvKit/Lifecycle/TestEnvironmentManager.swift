@@ -39,6 +39,12 @@ public actor TestEnvironmentManager {
     var adminConnection: Task<MySQLConnection, any Error>?
     /// Sends `KILL QUERY` when an operation passes its time limit; opened on the first timeout.
     var controlConnection: Task<MySQLConnection, any Error>?
+    /// Creates the tracking table once per manager.
+    var registryReady: Task<Void, any Error>?
+    /// Renews this process's leases while the manager has MySQL environments.
+    var leaseRenewal: Task<Void, Never>?
+    /// The server-side record of the databases this process creates.
+    nonisolated var registry: DatabaseRegistry { DatabaseRegistry(owner: .current, lease: configuration.lease) }
     private var live: [UUID: IsolatedEnvironment] = [:]
     private var parsedScripts: [ParsedScriptKey: [ScriptStatement]] = [:]
     /// Every MySQL database this manager created, recorded before the `CREATE DATABASE`.
@@ -135,11 +141,15 @@ extension TestEnvironmentManager {
 
     private func createMySQLEnvironment(schema: Schema, slot: InterruptSlot) async throws -> IsolatedEnvironment {
         let admin = try await admin()
+        try await ensureRegistry(admin)
         let name = DatabaseName.make()
         createdDatabases.insert(name)
         slot.set { [weak self] in await self?.killQuery(admin.connectionID) }
-        try await admin.executeScript("CREATE DATABASE \(DatabaseName.quoted(name)) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+        // Recorded before it exists, so a crash between the two leaves a record the reaper acts on.
+        try await registry.register(name, admin)
+        startLeaseRenewal()
         do {
+            try await admin.executeScript("CREATE DATABASE \(DatabaseName.quoted(name)) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
             var settings = configuration.mysql
             settings.database = name
             let connection = try await MySQLConnection.connect(settings)
@@ -153,11 +163,13 @@ extension TestEnvironmentManager {
                 await connection.close()
                 throw error
             }
+            try await registry.markReady(name, admin)
             return IsolatedEnvironment(
                 backend: .mysql, requestedBackend: .mysql, fallbackReason: nil, databaseName: name,
                 connection: connection, sqliteFile: nil, interrupt: interrupt)
         } catch {
             try? await admin.executeScript("DROP DATABASE IF EXISTS \(DatabaseName.quoted(name))")
+            try? await registry.unregister(name, admin)
             throw error
         }
     }
@@ -283,9 +295,11 @@ extension TestEnvironmentManager {
             let admin = try await admin()
             let drop = "DROP DATABASE IF EXISTS \(DatabaseName.quoted(environment.databaseName))"
             let stopDrop: @Sendable () async -> Void = { [weak self] in await self?.killQuery(admin.connectionID) }
+            let registry = registry
             try await TimeLimit.run(configuration.operationTimeout, operation: "dropping \(environment.databaseName)", interrupt: stopDrop)
             {
                 try await admin.executeScript(drop)
+                try await registry.unregister(environment.databaseName, admin)
             }
         case .sqlite:
             if let file = environment.sqliteFile { Self.deleteSQLiteFile(file) }

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import TestEnvKit
+
+/// `testenv gc`: removes test databases whose owner is gone, and says why for each.
+struct GCCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gc",
+        abstract: "Remove test databases whose owner is gone (a crashed or killed test run).",
+        discussion: """
+            Only databases named test_<32 hex digits> that have a record in testenv_tracking._testenv_databases \
+            are considered. One is removed when its owner is gone — on this host the process no longer runs, \
+            on another host its lease expired — and no connection uses it. Connection settings come from TEST_DB_*.
+            """
+    )
+
+    @Flag(help: "List what would be removed and why, and remove nothing.")
+    var dryRun = false
+
+    @Flag(help: "Print a JSON array of {database, owner, action, reason}.")
+    var json = false
+
+    func run() async throws {
+        var configuration = try TestEnvConfiguration.fromEnvironment()
+        configuration.backend = .mysql
+        configuration.requiresRequestedBackend = true
+        configuration.reapsAtStart = false
+        let decisions = try await TestEnvironmentManager(configuration: configuration).reap(dryRun: dryRun)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(decisions), as: UTF8.self))
+            return
+        }
+        let verb = dryRun ? "would remove" : "removed"
+        for decision in decisions {
+            print("\(decision.action == "remove" ? verb : "kept"): \(decision.database) — \(decision.reason) (owner: \(decision.owner))")
+        }
+        print("\(decisions.filter { $0.action == "remove" }.count) \(verb), \(decisions.filter { $0.action == "keep" }.count) kept")
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import TestEnvTestSupport
+import Testing
+
+@testable import TestEnvKit
+
+/// Serialized: each test reaps, and must not race the others' planted databases.
+@Suite(.mysqlServer, .serialized) struct ReaperTests {
+    let manager = KitTests.manager { $0.backend = .mysql }
+
+    /// Creates `test_<hex>` on the server, runs `before` (say, to connect to it), then records it
+    /// for the given owner: from then on any reaper of this run may act on it.
+    func plantDatabase(
+        host: String, pid: Int32, startTicks: Int64 = 1, leaseSeconds: Int, before: (String) async throws -> Void = { _ in }
+    ) async throws -> String {
+        let name = DatabaseName.make()
+        let admin = try await manager.admin()
+        try await manager.ensureRegistry(admin)
+        try await admin.executeScript("CREATE DATABASE \(DatabaseName.quoted(name))")
+        try await before(name)
+        try await admin.run(
+            "INSERT INTO \(DatabaseRegistry.table) (db_name, host, pid, process_start, lease_until, state) VALUES (?, ?, ?, ?, NOW(6) + INTERVAL ? SECOND, 'ready')",
+            [.text(name), .text(host), .integer(Int64(pid)), .integer(startTicks), .integer(Int64(leaseSeconds))])
+        return name
+    }
+
+    func recordExists(_ name: String) async throws -> Bool {
+        let admin = try await manager.admin()
+        return try await admin.get("SELECT COUNT(*) FROM \(DatabaseRegistry.table) WHERE db_name = ?", [.text(name)])?.decode(Int.self, 0)
+            == 1
+    }
+
+    /// The pid of a process that has exited.
+    func deadPid() throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/true")
+        try process.run()
+        process.waitUntilExit()
+        return process.processIdentifier
+    }
+
+    @Test("A database is recorded before it exists, marked ready, and its record goes when it is dropped")
+    func recordLifecycle() async throws {
+        let environment = try await manager.createIsolatedEnvironment()
+        let admin = try await manager.admin()
+        let record = try #require(
+            try await admin.get(
+                "SELECT host, pid, state FROM \(DatabaseRegistry.table) WHERE db_name = ?", [.text(environment.databaseName)]))
+        #expect(try record.decode(String.self, "host") == ProcessInfo.processInfo.hostName)
+        #expect(try record.decode(Int32.self, "pid") == ProcessInfo.processInfo.processIdentifier)
+        #expect(try record.decode(String.self, "state") == "ready")
+        try await manager.cleanupEnvironment(environment)
+        #expect(try await recordExists(environment.databaseName) == false)
+    }
+
+    @Test("The reaper removes a database whose owner on this host is gone, with its record")
+    func removesDeadLocalOwner() async throws {
+        let orphan = try await plantDatabase(host: ProcessInfo.processInfo.hostName, pid: try deadPid(), leaseSeconds: 600)
+        let decisions = try await manager.reap(dryRun: false)
+        if let decision = decisions.first(where: { $0.database == orphan }) {
+            #expect(decision.action == "remove")
+            #expect(decision.reason.contains("is gone"))
+        }
+        #expect(try await KitTests.existingDatabases([orphan]).isEmpty)
+        #expect(try await recordExists(orphan) == false)
+    }
+
+    @Test("On another host, an expired lease is removed and a valid one kept")
+    func otherHostLeases() async throws {
+        let expired = try await plantDatabase(host: "ci-shard-7.invalid", pid: 4242, leaseSeconds: -60)
+        let valid = try await plantDatabase(host: "ci-shard-8.invalid", pid: 4242, leaseSeconds: 600)
+        let dryRun = try await manager.reap(dryRun: true)
+        #expect(dryRun.first { $0.database == valid }?.action == "keep")
+        #expect(dryRun.first { $0.database == valid }?.reason.contains("holds the lease") == true)
+        _ = try await manager.reap(dryRun: false)
+        #expect(try await KitTests.existingDatabases([expired, valid]) == [valid])
+        let admin = try await manager.admin()
+        try await admin.executeScript("DROP DATABASE \(DatabaseName.quoted(valid))")
+        try await manager.registry.unregister(valid, admin)
+    }
+
+    @Test("The reaper keeps a database in use, and one whose owner runs")
+    func keepsInUseAndLive() async throws {
+        var user: MySQLConnection?
+        let orphan = try await plantDatabase(host: ProcessInfo.processInfo.hostName, pid: try deadPid(), leaseSeconds: 600) { name in
+            var settings = KitTests.configuration.mysql
+            settings.database = name
+            user = try await MySQLConnection.connect(settings)
+        }
+        let me = ProcessIdentity.current
+        let mine = try await plantDatabase(host: me.host, pid: me.pid, startTicks: me.startTicks, leaseSeconds: -60)
+        let decisions = try await manager.reap(dryRun: false)
+        #expect(decisions.first { $0.database == orphan }?.reason == "a connection is using it")
+        #expect(decisions.first { $0.database == mine }?.reason == "its owner is running", "a live local owner wins over an expired lease")
+        #expect(try await KitTests.existingDatabases([orphan, mine]) == [orphan, mine])
+        await user?.close()
+        // The server notices the closed connection a moment later.
+        for _ in 0..<100 where try await !KitTests.existingDatabases([orphan]).isEmpty {
+            _ = try await manager.reap(dryRun: false)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(try await KitTests.existingDatabases([orphan]).isEmpty)
+        let admin = try await manager.admin()
+        try await admin.executeScript("DROP DATABASE \(DatabaseName.quoted(mine))")
+        try await manager.registry.unregister(mine, admin)
+    }
+
+    @Test("A test_ database without a record is never touched, whatever its name")
+    func neverTouchesUnrecorded() async throws {
+        let stranger = DatabaseName.make()
+        let admin = try await manager.admin()
+        try await admin.executeScript("CREATE DATABASE \(DatabaseName.quoted(stranger))")
+        let decisions = try await manager.reap(dryRun: false)
+        #expect(!decisions.contains { $0.database == stranger })
+        #expect(try await KitTests.existingDatabases([stranger]) == [stranger])
+        try await admin.executeScript("DROP DATABASE \(DatabaseName.quoted(stranger))")
+    }
+}
+
+extension ReaperTests {
+    @Test("testenv gc --dry-run --json lists each recorded database with its action and reason, and removes nothing")
+    func gcDryRun() async throws {
+        let held = try await plantDatabase(host: "ci-shard-9.invalid", pid: 7, leaseSeconds: 600)
+        let run = try await testenv(["gc", "--dry-run", "--json"])
+        #expect(run.status == 0, "\(run.error)")
+        let decisions = try JSONDecoder().decode([ReaperDecision].self, from: Data(run.output.utf8))
+        let mine = try #require(decisions.first { $0.database == held })
+        #expect(mine.action == "keep")
+        #expect(mine.owner == "ci-shard-9.invalid pid 7")
+        #expect(try await KitTests.existingDatabases([held]) == [held])
+        let admin = try await manager.admin()
+        try await admin.executeScript("DROP DATABASE \(DatabaseName.quoted(held))")
+        try await manager.registry.unregister(held, admin)
+    }
+}
