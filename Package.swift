@@ -56,6 +56,9 @@ let package = Package(
         // The README's first command.
         .executableTarget(name: "testenv-demo", dependencies: ["TestEnvKit", "TestEnvExamples"]),
 
+        // A process the crash tests kill while it holds environments.
+        .executableTarget(name: "testenv-hold", dependencies: ["TestEnvKit"], path: "Tests/Hold"),
+
         // Where the tests find the MariaDB server that scripts/test.sh starts.
         .target(name: "TestEnvTestSupport", dependencies: ["TestEnvMySQL"], path: "Tests/TestSupport"),
 
@@ -64,7 +67,9 @@ let package = Package(
         .testTarget(name: "TestEnvMySQLTests", dependencies: ["TestEnvMySQL", "TestEnvTestSupport"]),
         .testTarget(
             name: "TestEnvKitTests",
-            dependencies: ["TestEnvKitTesting", "TestEnvTestSupport", "testenv", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "TestEnvKitTesting", "TestEnvTestSupport", "testenv", "testenv-hold", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "TestEnvKitXCTests", dependencies: ["TestEnvKitXCTest", "TestEnvTestSupport"]),
         .testTarget(name: "TestEnvExamplesTests", dependencies: ["TestEnvExamples", "TestEnvKitTesting", "TestEnvTestSupport"]),

@@ -133,3 +133,77 @@ extension ReaperTests {
         try await manager.registry.unregister(held, admin)
     }
 }
+
+extension ReaperTests {
+    @Test("A process killed with SIGKILL while it holds 20 environments: the next reaper removes all 20 and nothing else")
+    func crashCleanup() async throws {
+        let bystander = try await manager.createIsolatedEnvironment()
+        let holder = try await HeldEnvironments.start(count: 20)
+        #expect(holder.names.count == 20)
+        #expect(try await KitTests.existingDatabases(Set(holder.names)).count == 20)
+        kill(holder.pid, SIGKILL)
+        try await holder.waitForExit()
+        let decisions = try await manager.reap(dryRun: false)
+        #expect(try await KitTests.existingDatabases(Set(holder.names)).isEmpty)
+        #expect(try await KitTests.existingDatabases([bystander.databaseName]) == [bystander.databaseName])
+        #expect(
+            decisions.filter { $0.action == "remove" }.allSatisfy { holder.names.contains($0.database) },
+            "removed only the killed process's databases")
+        try await manager.cleanupEnvironment(bystander)
+    }
+}
+
+/// A `testenv-hold` process and the databases it created.
+struct HeldEnvironments {
+    let pid: Int32
+    let names: [String]
+    let process: Process
+
+    static func start(count: Int) async throws -> HeldEnvironments {
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [directory, directory.deletingLastPathComponent()].map { $0.appendingPathComponent("testenv-hold").path }
+        let path = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0) }, "testenv-hold is not built")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = [String(count)]
+        var environment = ProcessInfo.processInfo.environment
+        environment["TEST_DB_TYPE"] = "mysql"
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        // Reading blocks: do it on a dispatch thread, not the cooperative pool.
+        let lines: [String] = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                var lines: [String] = []
+                var buffer = Data()
+                while !lines.contains("ready") {
+                    let chunk = output.fileHandleForReading.availableData
+                    if chunk.isEmpty { break }
+                    buffer.append(chunk)
+                    lines = String(decoding: buffer, as: UTF8.self).split(separator: "\n").map(String.init)
+                }
+                continuation.resume(returning: lines)
+            }
+        }
+        guard lines.last == "ready" else {
+            process.terminate()
+            throw HoldFailed(output: lines)
+        }
+        return HeldEnvironments(pid: process.processIdentifier, names: Array(lines.dropLast()), process: process)
+    }
+
+    func waitForExit() async throws {
+        let process = process
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                process.waitUntilExit()
+                continuation.resume()
+            }
+        }
+    }
+}
+
+struct HoldFailed: Error {
+    let output: [String]
+}
