@@ -131,7 +131,11 @@ public struct MySQLError: DatabaseDriverError, Hashable {
         self.sql = sql
     }
 
-    public var kind: DatabaseErrorKind { code.kind }
+    /// The code's kind; except that a connection lost while connecting is a ``DatabaseErrorKind/timeout``:
+    /// something accepted the connection but sent no greeting within the connect timeout.
+    public var kind: DatabaseErrorKind {
+        operation == "connecting" && code == .serverLost ? .timeout : code.kind
+    }
     public var nativeCode: Int { Int(code.rawValue) }
 
     public var description: String {
@@ -153,6 +157,8 @@ public struct MySQLError: DatabaseDriverError, Hashable {
         case .syntax: "Check the SQL near the text the server quotes."
         case .deadlock: "The server rolled the transaction back; run it again."
         case .lockWaitTimeout: "Another connection holds a lock here: commit or roll back its transaction."
+        case .timeout where operation == "connecting":
+            "Something accepted the connection but sent no MySQL greeting within the connect timeout: check that a MySQL server listens there, or raise connectTimeout."
         case .timeout: "The statement ran longer than allowed and was stopped."
         default: code == .commandsOutOfSync ? "A previous result was not read to its end; this is a driver bug, please report it." : nil
         }

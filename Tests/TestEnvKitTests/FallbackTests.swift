@@ -34,6 +34,24 @@ import Testing
         try await manager.cleanupAll()
     }
 
+    @Test("A host that accepts connections but never answers also falls back, after the probe timeout")
+    func silentHostFallsBack() async throws {
+        let listener = try SilentListener()
+        let logs = CapturedLogs()
+        let manager = KitTests.manager(
+            {
+                unreachable(&$0)
+                $0.mysql.port = listener.port
+                $0.probeTimeout = .seconds(1)
+            }, logger: logs.logger)
+        let environment = try await manager.createIsolatedEnvironment()
+        #expect(environment.isFallback)
+        #expect(environment.fallbackReason?.contains("no MySQL greeting") == true || environment.fallbackReason?.contains("2013") == true)
+        #expect(logs.all.filter { $0.level == .warning }.count == 1)
+        try await manager.cleanupAll()
+        withExtendedLifetime(listener) {}
+    }
+
     @Test("With TEST_DB_REQUIRE (or CI) an unreachable MySQL is an error, not a fallback")
     func strictFails() async throws {
         let logs = CapturedLogs()

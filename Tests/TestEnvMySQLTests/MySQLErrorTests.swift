@@ -38,6 +38,22 @@ extension MySQLDriverTests {
             #expect(error?.description.contains("start the server") == true)
         }
 
+        @Test("A host that accepts TCP connections but never answers fails with a timeout within the connect timeout")
+        func silentHost() async throws {
+            let listener = try SilentListener()
+            var configuration = MySQLTestServer.configuration
+            configuration.port = listener.port
+            configuration.connectTimeout = .seconds(1)
+            let clock = ContinuousClock()
+            let start = clock.now
+            let error = await #expect(throws: MySQLError.self) { try await MySQLConnection.connect(configuration) }
+            let elapsed = clock.now - start
+            #expect(error?.kind == .timeout)
+            #expect(error?.description.contains("no MySQL greeting within the connect timeout") == true)
+            #expect(elapsed < .seconds(4), "the 1 s connect timeout took \(elapsed)")
+            withExtendedLifetime(listener) {}
+        }
+
         @Test("A missing socket is serverUnreachable (2002)")
         func missingSocket() async throws {
             var configuration = MySQLTestServer.configuration

@@ -33,7 +33,7 @@ extension TestEnvironmentManager {
             await connection.close()
             await reapAtStart()
             return BackendChoice(backend: .mysql, fallbackReason: nil)
-        } catch let error as MySQLError where error.kind == .serverUnreachable || error.kind == .connectionLost {
+        } catch let error as MySQLError where [.serverUnreachable, .connectionLost, .timeout].contains(error.kind) {
             guard !configuration.requiresRequestedBackend else {
                 throw TestEnvError(
                     .serverUnreachable,
