@@ -45,7 +45,8 @@ open class IsolatedDatabaseTestCase: XCTestCase {
     open override func tearDown() async throws {
         if let environment = currentEnvironment {
             currentEnvironment = nil
-            try await manager.cleanupEnvironment(environment)
+            // With TEST_DB_KEEP_ON_FAILURE=1, a failed test's database stays for inspection.
+            try await manager.cleanupEnvironment(environment, testFailed: !(testRun?.hasSucceeded ?? true))
         }
         try await super.tearDown()
     }

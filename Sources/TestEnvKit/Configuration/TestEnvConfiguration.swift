@@ -24,6 +24,7 @@ import TestEnvMySQL
 /// | `TEST_DB_REQUIRE` | unset | `1`/`true`: never fall back from MySQL to SQLite |
 /// | `CI` | unset | `true`/`1`: the same as `TEST_DB_REQUIRE=1` |
 /// | `TEST_DB_TIMEOUT` | `120` | seconds one environment operation (create, load schema, clean up) may take |
+/// | `TEST_DB_KEEP_ON_FAILURE` | unset | `1`: keep a failed test's database for a day, and print how to connect |
 public struct TestEnvConfiguration: Sendable, Hashable {
     /// The backend asked for.
     public var backend: DatabaseBackend
@@ -44,12 +45,20 @@ public struct TestEnvConfiguration: Sendable, Hashable {
     public var lease: Duration
     /// Whether the first MySQL use of a manager removes databases whose owner is gone (see ``Reaper``).
     public var reapsAtStart: Bool
+    /// Whether the database of a failed test is kept for inspection instead of removed
+    /// (`TEST_DB_KEEP_ON_FAILURE`). SQLite environments are then written to files.
+    public var keepsFailedEnvironments: Bool
+    /// How long a kept database stays before the reaper removes it.
+    public var keptTimeToLive: Duration
+    /// The most databases one manager keeps; failed tests beyond it are cleaned up as usual.
+    public var maxKeptEnvironments: Int
 
     /// Creates a configuration with the defaults of the table above, ignoring the environment.
     public init(
         backend: DatabaseBackend = .sqlite, mysql: MySQLConfiguration = MySQLConfiguration(), sqlitePath: String = ":memory:",
         requiresRequestedBackend: Bool = false, operationTimeout: Duration = .seconds(120), probeTimeout: Duration = .seconds(3),
-        creationRetries: Int = 3, lease: Duration = .seconds(600), reapsAtStart: Bool = true
+        creationRetries: Int = 3, lease: Duration = .seconds(600), reapsAtStart: Bool = true,
+        keepsFailedEnvironments: Bool = false, keptTimeToLive: Duration = .seconds(24 * 3600), maxKeptEnvironments: Int = 10
     ) {
         self.backend = backend
         self.mysql = mysql
@@ -60,6 +69,9 @@ public struct TestEnvConfiguration: Sendable, Hashable {
         self.creationRetries = creationRetries
         self.lease = lease
         self.reapsAtStart = reapsAtStart
+        self.keepsFailedEnvironments = keepsFailedEnvironments
+        self.keptTimeToLive = keptTimeToLive
+        self.maxKeptEnvironments = maxKeptEnvironments
     }
 
     /// Reads the configuration from environment variables (see the table above).
@@ -79,6 +91,7 @@ public struct TestEnvConfiguration: Sendable, Hashable {
         let onCI = try reader.flag("CI") ?? false
         configuration.requiresRequestedBackend = required || onCI
         configuration.operationTimeout = try reader.seconds("TEST_DB_TIMEOUT") ?? configuration.operationTimeout
+        configuration.keepsFailedEnvironments = try reader.flag("TEST_DB_KEEP_ON_FAILURE") ?? false
         return configuration
     }
 }

@@ -41,6 +41,13 @@ struct DatabaseRegistry: Sendable {
         try await admin.run("UPDATE \(Self.table) SET state = 'ready' WHERE db_name = ?", [.text(name)])
     }
 
+    /// Marks a database kept after a failed test, until `timeToLive` from now; leases no longer renew it.
+    func markKept(_ name: String, timeToLive: Duration, _ admin: MySQLConnection) async throws {
+        try await admin.run(
+            "UPDATE \(Self.table) SET state = 'kept', lease_until = NOW(6) + INTERVAL ? SECOND WHERE db_name = ?",
+            [.integer(timeToLive.components.seconds), .text(name)])
+    }
+
     func unregister(_ name: String, _ admin: MySQLConnection) async throws {
         try await admin.run("DELETE FROM \(Self.table) WHERE db_name = ?", [.text(name)])
     }
@@ -48,7 +55,7 @@ struct DatabaseRegistry: Sendable {
     /// Extends the lease of every database this process owns.
     func renewLeases(_ admin: MySQLConnection) async throws {
         try await admin.run(
-            "UPDATE \(Self.table) SET lease_until = NOW(6) + INTERVAL ? SECOND WHERE host = ? AND pid = ? AND process_start = ?",
+            "UPDATE \(Self.table) SET lease_until = NOW(6) + INTERVAL ? SECOND WHERE host = ? AND pid = ? AND process_start = ? AND state <> 'kept'",
             [.integer(leaseSeconds), .text(owner.host), .integer(Int64(owner.pid)), .integer(owner.startTicks)])
     }
 }

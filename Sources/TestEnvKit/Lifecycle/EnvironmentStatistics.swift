@@ -13,6 +13,8 @@ public struct EnvironmentStatistics: Sendable, Hashable, CustomStringConvertible
     public internal(set) var createdByFallback = 0
     /// Environments removed.
     public internal(set) var removed = 0
+    /// Environments of failed tests kept for inspection.
+    public internal(set) var kept = 0
     /// Creation attempts repeated after a retryable error.
     public internal(set) var retries = 0
     /// Errors seen, by kind (a ``TestEnvCore/DatabaseErrorKind`` name or a ``TestEnvError/Code`` name).
@@ -34,6 +36,6 @@ public struct EnvironmentStatistics: Sendable, Hashable, CustomStringConvertible
         let errors =
             errorsByKind.isEmpty ? "none" : errorsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         return
-            "\(created) environments created (\(createdByFallback) by fallback), \(removed) removed, \(retries) retries; errors: \(errors)"
+            "\(created) environments created (\(createdByFallback) by fallback), \(removed) removed, \(kept) kept, \(retries) retries; errors: \(errors)"
     }
 }

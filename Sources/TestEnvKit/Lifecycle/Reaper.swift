@@ -24,7 +24,7 @@ enum Reaper {
     static func run(admin: MySQLConnection, registry: DatabaseRegistry, apply: Bool) async throws -> [ReaperDecision] {
         try await registry.ensureTable(admin)
         let records = try await admin.all(
-            "SELECT db_name, host, pid, process_start, lease_until < NOW(6) AS expired, DATE_FORMAT(lease_until, '%Y-%m-%d %H:%i:%s') AS lease FROM \(DatabaseRegistry.table) ORDER BY db_name",
+            "SELECT db_name, host, pid, process_start, state, lease_until < NOW(6) AS expired, DATE_FORMAT(lease_until, '%Y-%m-%d %H:%i:%s') AS lease FROM \(DatabaseRegistry.table) ORDER BY db_name",
             [])
         let inUse = Set(
             try await admin.all("SELECT DISTINCT DB FROM information_schema.PROCESSLIST WHERE DB LIKE 'test\\_%'", []).map {
@@ -52,11 +52,16 @@ enum Reaper {
         }
         guard DatabaseName.isValid(name) else { return decision("keep", "the name is not one TestEnvKit creates") }
         guard !inUse.contains(name) else { return decision("keep", "a connection is using it") }
+        let lease = try record.decode(String.self, "lease")
+        if try record.decode(String.self, "state") == "kept" {
+            return try record.decode(Bool.self, "expired")
+                ? decision("remove", "it was kept after a failed test, and its time to live ended at \(lease)")
+                : decision("keep", "it was kept after a failed test, until \(lease)")
+        }
         if host == here {
             let alive = ProcessIdentity.isAlive(pid: pid, startTicks: try record.decode(Int64.self, "process_start"))
             return alive ? decision("keep", "its owner is running") : decision("remove", "its owner, process \(pid) on this host, is gone")
         }
-        let lease = try record.decode(String.self, "lease")
         return try record.decode(Bool.self, "expired")
             ? decision("remove", "its owner on \(host) let the lease expire at \(lease)")
             : decision("keep", "its owner on \(host) holds the lease until \(lease)")

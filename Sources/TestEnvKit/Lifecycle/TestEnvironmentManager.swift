@@ -50,7 +50,9 @@ public actor TestEnvironmentManager {
     /// Every MySQL database this manager created, recorded before the `CREATE DATABASE`.
     public private(set) var createdDatabases: Set<String> = []
     /// What the manager did so far.
-    public private(set) var statistics = EnvironmentStatistics()
+    public internal(set) var statistics = EnvironmentStatistics()
+    /// Databases of failed tests kept for inspection, with how to reach them.
+    public internal(set) var keptEnvironments: [KeptEnvironment] = []
 
     /// Creates a manager. Nothing connects until the first environment is created.
     public init(configuration: TestEnvConfiguration = TestEnvConfiguration(), logger: Logger = Logger(label: "TestEnvKit")) {
@@ -192,8 +194,14 @@ extension TestEnvironmentManager {
 
     /// nil for `:memory:`; otherwise a new file in the configured directory, or beside the configured file.
     private func sqliteFile() throws -> String? {
-        let path = configuration.sqlitePath
-        guard path != ":memory:" else { return nil }
+        var path = configuration.sqlitePath
+        if path == ":memory:" {
+            // A kept database must outlive its connection: in keep mode, SQLite environments are files.
+            guard configuration.keepsFailedEnvironments else { return nil }
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("testenv")
+            try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            path = directory.path
+        }
         let unique = DatabaseName.make()
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
@@ -259,12 +267,17 @@ extension TestEnvironmentManager {
 extension TestEnvironmentManager {
     /// Closes the environment's connection and drops its database (or deletes its SQLite file).
     ///
+    /// With `testFailed` and ``TestEnvConfiguration/keepsFailedEnvironments``, the database is kept
+    /// instead (up to ``TestEnvConfiguration/maxKeptEnvironments``), a warning says how to connect
+    /// to it, and the reaper removes it after ``TestEnvConfiguration/keptTimeToLive``.
+    ///
     /// Idempotent: a second call, or a call with an environment of another manager, does nothing.
     ///
     /// - Throws: ``TestEnvError/Code/cleanupFailed`` or `timeout` when the drop fails.
-    public func cleanupEnvironment(_ environment: IsolatedEnvironment) async throws {
+    public func cleanupEnvironment(_ environment: IsolatedEnvironment, testFailed: Bool = false) async throws {
         guard live.removeValue(forKey: environment.id) != nil else { return }
         await environment.connection.close()
+        if testFailed, configuration.keepsFailedEnvironments, await keep(environment) { return }
         do {
             try await remove(environment)
             statistics.removed += 1

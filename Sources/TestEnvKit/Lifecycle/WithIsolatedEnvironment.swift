@@ -1,5 +1,7 @@
 /// Runs `body` with a new isolated environment and removes the environment afterwards — when the
-/// body returns, when it throws, and when the task is cancelled.
+/// body returns, when it throws, and when the task is cancelled. With `TEST_DB_KEEP_ON_FAILURE=1`, a
+/// body that throws leaves its database for inspection (Swift Testing's `#expect` records a failure
+/// without throwing; use `try #require` where the database should be kept).
 ///
 /// ```swift
 /// @Test func signUpStoresTheUser() async throws {
@@ -29,10 +31,17 @@ public func withIsolatedEnvironment<T>(
         result = .failure(error)
     }
     do {
-        try await manager.cleanupEnvironment(environment)
+        try await manager.cleanupEnvironment(environment, testFailed: result.isFailure)
     } catch {
         guard case .failure(let bodyError) = result else { throw error }
         manager.logger.error("TestEnvKit could not remove \(environment.databaseName) after the test failed with \(bodyError): \(error)")
     }
     return try result.get()
+}
+
+extension Result {
+    fileprivate var isFailure: Bool {
+        if case .failure = self { return true }
+        return false
+    }
 }
