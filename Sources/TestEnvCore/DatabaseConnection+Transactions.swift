@@ -38,16 +38,45 @@ extension DatabaseConnection {
         transactionScopeDepth -= 1
         switch result {
         case .success:
-            if let savepoint { try releaseSavepoint(savepoint) } else { try commit() }
-        case .failure:
-            // The body's error is the one that matters; a failed rollback leaves nothing to add.
-            if let savepoint {
-                try? rollbackToSavepoint(savepoint)
-                try? releaseSavepoint(savepoint)
-            } else {
-                try? rollback()
+            // A deadlock or a trigger can roll the whole transaction back under a caught inner failure:
+            // then there is nothing left to commit, and saying so beats committing half the work.
+            guard isInTransaction() else { throw TransactionLostError() }
+            do {
+                if let savepoint { try releaseSavepoint(savepoint) } else { try commit() }
+            } catch {
+                undo(to: savepoint)
+                throw error
             }
+        case .failure:
+            undo(to: savepoint)
         }
         return try result.get()
     }
+
+    /// Rolls back to `savepoint` (or the whole transaction) if it is still open. The error that led
+    /// here is the one that matters, so this one's own failure adds nothing.
+    private func undo(to savepoint: String?) {
+        guard isInTransaction() else { return }
+        if let savepoint {
+            try? rollbackToSavepoint(savepoint)
+            try? releaseSavepoint(savepoint)
+        } else {
+            try? rollback()
+        }
+    }
+}
+
+/// The transaction ended before ``DatabaseConnection/withTransaction(_:)`` could commit it: the server
+/// rolled it back (a deadlock, a lock wait timeout, a trigger) while an inner failure was caught.
+public struct TransactionLostError: DatabaseDriverError, Hashable {
+    /// Creates the error.
+    public init() {}
+
+    public var kind: DatabaseErrorKind { .deadlock }
+    public var nativeCode: Int { 0 }
+    public var sql: String? { nil }
+    public var message: String {
+        "the transaction was rolled back by the database before withTransaction could commit it (after a caught inner failure); none of its work was kept"
+    }
+    public var description: String { message }
 }

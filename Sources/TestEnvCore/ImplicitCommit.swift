@@ -32,6 +32,34 @@ public enum ImplicitCommit {
         }
     }
 
+    /// The first statement of a script that commits implicitly, or nil. Semicolons inside quotes
+    /// and comments do not split statements.
+    public static func firstCommittingStatement(in script: String) -> String? {
+        var start = script.startIndex
+        var quote: Character?
+        var index = script.startIndex
+        while index < script.endIndex {
+            let character = script[index]
+            if let open = quote {
+                if character == "\\" && open != "`" {
+                    index = script.index(after: index)
+                    if index == script.endIndex { break }
+                } else if character == open {
+                    quote = nil
+                }
+            } else if character == "'" || character == "\"" || character == "`" {
+                quote = character
+            } else if character == ";" {
+                let statement = String(script[start..<index])
+                if causedBy(statement) { return statement.trimmingSpaces() }
+                start = script.index(after: index)
+            }
+            index = script.index(after: index)
+        }
+        let last = String(script[start...])
+        return causedBy(last) ? last.trimmingSpaces() : nil
+    }
+
     /// The first `count` words of `sql`, upper-cased, skipping leading comments and `=` signs.
     private static func leadingWords(_ sql: String, count: Int) -> [String] {
         var words: [String] = []
@@ -77,4 +105,10 @@ public struct ImplicitCommitError: DatabaseDriverError, Hashable {
             + "could no longer undo the work before it. Run DDL, TRUNCATE and LOCK TABLES outside the transaction."
     }
     public var description: String { "\(message)\n  statement: \(SQLText.abbreviated(statement))" }
+}
+
+extension String {
+    fileprivate func trimmingSpaces() -> String {
+        String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+    }
 }

@@ -133,7 +133,7 @@ extension MySQLBindBuffer {
     }
 
     /// Reads column `index` of the fetched row; `bytes` supplies variable-length data in full.
-    func value(at index: Int, kind: MySQLColumnKind, bytes: () -> [UInt8]) -> DatabaseValue {
+    func value(at index: Int, kind: MySQLColumnKind, bytes: () throws -> [UInt8]) rethrows -> DatabaseValue {
         if nulls[index] != 0 { return .null }
         let raw = buffer(index)
         switch kind {
@@ -142,11 +142,11 @@ extension MySQLBindBuffer {
             let unsigned = raw.load(as: UInt64.self)
             return Int64(exactly: unsigned).map(DatabaseValue.integer) ?? .unsignedInteger(unsigned)
         case .double: return .double(raw.load(as: Double.self))
-        case .decimal: return .decimal(String(decoding: bytes(), as: UTF8.self))
-        case .text: return .text(String(decoding: bytes(), as: UTF8.self))
-        case .json: return .json(String(decoding: bytes(), as: UTF8.self))
-        case .blob: return .blob(bytes())
-        case .bit: return .integer(bytes().reduce(0) { $0 << 8 | Int64($1) })
+        case .decimal: return .decimal(String(decoding: try bytes(), as: UTF8.self))
+        case .text: return .text(String(decoding: try bytes(), as: UTF8.self))
+        case .json: return .json(String(decoding: try bytes(), as: UTF8.self))
+        case .blob: return .blob(try bytes())
+        case .bit: return .integer(try bytes().reduce(0) { $0 << 8 | Int64($1) })
         case .null: return .null
         case .date: return .date(DatabaseDate(raw.load(as: MYSQL_TIME.self)))
         case .time: return .time(DatabaseTime(raw.load(as: MYSQL_TIME.self)))

@@ -30,6 +30,7 @@ public actor MySQLConnection: DatabaseConnection {
     private let executor: DispatchQueueExecutor
     private var handle: UnsafeMutablePointer<MYSQL>?
     private var statements = PreparedStatementCache<UnsafeMutablePointer<MYSQL_STMT>>()
+    private var statementsLost = false
 
     /// The server's version string, for example `10.11.6-MariaDB-0+deb12u1`.
     public private(set) var serverVersion = ""
@@ -130,8 +131,8 @@ public actor MySQLConnection: DatabaseConnection {
     /// Inside `withTransaction`, refuses statements that would commit the transaction implicitly.
     private func guardTransaction(_ sql: String) throws {
         guard transactionScopeDepth > 0 else { return }
-        for statement in sql.split(separator: ";") where ImplicitCommit.causedBy(String(statement)) {
-            throw ImplicitCommitError(statement: String(statement.drop(while: \.isWhitespace)))
+        if let statement = ImplicitCommit.firstCommittingStatement(in: sql) {
+            throw ImplicitCommitError(statement: statement)
         }
     }
 
@@ -148,6 +149,7 @@ public actor MySQLConnection: DatabaseConnection {
     }
 
     public func executeScript(_ sql: String) throws {
+        defer { forgetStatementsIfLost() }
         try guardTransaction(sql)
         let mysql = try openHandle(for: sql)
         let length = UInt(sql.utf8.count)
@@ -181,12 +183,19 @@ public actor MySQLConnection: DatabaseConnection {
         return handle
     }
 
-    /// Forgets prepared statements when the connection died, since the server forgot them too.
+    /// Notes that prepared statements must be forgotten when the connection died, since the server
+    /// forgot them too. They are closed later, by ``forgetStatementsIfLost()``: the failing call may
+    /// still be using one.
     private func failure(_ error: MySQLError) -> MySQLError {
-        if error.kind == .connectionLost {
-            statements.removeAll { mysql_stmt_close($0) }
-        }
+        if error.kind == .connectionLost { statementsLost = true }
         return error
+    }
+
+    /// Closes the cached statements of a connection that died; called when no statement is in use.
+    private func forgetStatementsIfLost() {
+        guard statementsLost else { return }
+        statements.removeAll { mysql_stmt_close($0) }
+        statementsLost = false
     }
 
     private func connectionError(_ mysql: UnsafeMutablePointer<MYSQL>, operation: String, sql: String? = nil) -> MySQLError {
@@ -220,7 +229,10 @@ extension MySQLConnection {
         try guardTransaction(sql)
         let mysql = try openHandle(for: sql)
         let statement = try prepared(sql, on: mysql)
-        defer { drainResults(of: statement) }
+        defer {
+            drainResults(of: statement)
+            forgetStatementsIfLost()
+        }
         let parameterCount = Int(mysql_stmt_param_count(statement))
         guard parameterCount == bindings.count else {
             throw MySQLError(
@@ -275,8 +287,8 @@ extension MySQLConnection {
             guard rc == 0 || rc == MYSQL_DATA_TRUNCATED else {
                 throw statementError(statement, operation: "fetching rows", sql: sql)
             }
-            let values = (0..<count).map { index in
-                buffer.value(at: index, kind: kinds[index]) { fullBytes(of: index, from: statement, buffer: buffer) }
+            let values = try (0..<count).map { index in
+                try buffer.value(at: index, kind: kinds[index]) { try fullBytes(of: index, from: statement, buffer: buffer, sql: sql) }
             }
             rows.append(Row(columns: columns, values: values))
         }
@@ -284,22 +296,27 @@ extension MySQLConnection {
     }
 
     /// The whole value of a variable-length column, fetched again when it outgrew its buffer.
-    private func fullBytes(of index: Int, from statement: UnsafeMutablePointer<MYSQL_STMT>, buffer: MySQLBindBuffer) -> [UInt8] {
+    private func fullBytes(of index: Int, from statement: UnsafeMutablePointer<MYSQL_STMT>, buffer: MySQLBindBuffer, sql: String) throws
+        -> [UInt8]
+    {
         let length = Int(buffer.lengths[index])
         let bind = buffer.binds[index]
         if length <= Int(bind.buffer_length) {
             return Array(UnsafeRawBufferPointer(start: bind.buffer, count: length))
         }
         var bytes = [UInt8](repeating: 0, count: length)
-        bytes.withUnsafeMutableBytes { destination in
-            var full = MYSQL_BIND()
-            var fetchedLength: UInt = 0
-            full.buffer = destination.baseAddress
-            full.buffer_length = UInt(length)
-            full.buffer_type = bind.buffer_type
-            full.length = withUnsafeMutablePointer(to: &fetchedLength) { $0 }
-            _ = mysql_stmt_fetch_column(statement, &full, UInt32(index), 0)
+        var fetchedLength: UInt = 0
+        let rc = bytes.withUnsafeMutableBytes { destination in
+            withUnsafeMutablePointer(to: &fetchedLength) { lengthPointer in
+                var full = MYSQL_BIND()
+                full.buffer = destination.baseAddress
+                full.buffer_length = UInt(length)
+                full.buffer_type = bind.buffer_type
+                full.length = lengthPointer
+                return mysql_stmt_fetch_column(statement, &full, UInt32(index), 0)
+            }
         }
+        guard rc == 0 else { throw statementError(statement, operation: "fetching a long column value", sql: sql) }
         return bytes
     }
 

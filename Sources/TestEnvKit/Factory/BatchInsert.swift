@@ -69,7 +69,9 @@ extension DatabaseConnection {
                     ids?.append(contentsOf: try returned.map { try $0.decode(Int64.self, plan.key ?? "") })
                     stored?.append(contentsOf: returned)
                 } else {
-                    ids?.append(contentsOf: try tx.insertChunk(chunk, plan: plan, strategy: strategy) ?? [])
+                    // One chunk whose keys cannot be read makes the whole list unknown, never shorter.
+                    let generated = try tx.insertChunk(chunk, plan: plan, strategy: strategy)
+                    ids = generated.flatMap { generated in ids.map { $0 + generated } }
                 }
             }
             return BatchInsertResult(rowCount: rows.count, generatedIDs: ids, storedRows: stored)
