@@ -11,7 +11,11 @@ import Testing
 
     @Test(
         "Database-level statements are refused by default, naming file and line",
-        arguments: ["USE shop", "CREATE DATABASE shop", "DROP SCHEMA IF EXISTS `shop`", "create database /*!32312 IF NOT EXISTS*/ `x`"])
+        arguments: [
+            "USE shop", "CREATE DATABASE shop", "DROP SCHEMA IF EXISTS `shop`", "create database /*!32312 IF NOT EXISTS*/ `x`",
+            "/*!40000 DROP DATABASE IF EXISTS `shop`*/", "CREATE OR REPLACE DATABASE shop", "EXECUTE IMMEDIATE 'DROP DATABASE shop'",
+            "PREPARE s FROM 'DROP DATABASE shop'",
+        ])
     func refused(sql: String) {
         var statementGuard = makeGuard(.refuse)
         let error = #expect(throws: TestEnvError.self) { try statementGuard.review(statement(sql), location: "schema.sql:7") }
@@ -29,6 +33,17 @@ import Testing
         let view = try statementGuard.review(
             statement("CREATE VIEW v AS SELECT f.title FROM sakila.film f JOIN `Sakila`.`actor` a"), location: "s:4")
         #expect(view == "CREATE VIEW v AS SELECT f.title FROM `test_abc`.film f JOIN `test_abc`.`actor` a")
+    }
+
+    @Test("Qualified names inside executable comments are checked and rewritten too")
+    func executableComments() throws {
+        var statementGuard = makeGuard(.skip, others: ["sakila", "shop"])
+        _ = try statementGuard.review(statement("USE sakila"), location: "s:1")
+        let view = try statementGuard.review(statement("/*!50001 CREATE VIEW v AS SELECT * FROM sakila.film */"), location: "s:2")
+        #expect(view == "/*!50001 CREATE VIEW v AS SELECT * FROM `test_abc`.film */")
+        #expect(throws: TestEnvError.self) {
+            try statementGuard.review(statement("/*!50001 CREATE VIEW w AS SELECT * FROM shop.orders */"), location: "s:3")
+        }
     }
 
     @Test("A reference to another existing database is refused even with .skip")

@@ -44,6 +44,11 @@ struct SQLToken: Equatable {
             } else if byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"") {
                 index = endOfQuoted(bytes, from: index, escapes: dialect == .mysql)
                 tokens.append(SQLToken(kind: .opaque, range: start..<index, value: ""))
+            } else if let inner = executableCommentContent(bytes, at: index), dialect == .mysql {
+                // The server runs what a `/*!40000 … */` comment holds: check it like any other text.
+                index = inner
+            } else if byte == UInt8(ascii: "*"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "/") {
+                index += 2  // the end of an executable comment
             } else if byte == UInt8(ascii: "/"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "*") {
                 index += 2
                 while index + 1 < bytes.count, !(bytes[index] == UInt8(ascii: "*") && bytes[index + 1] == UInt8(ascii: "/")) { index += 1 }
@@ -61,6 +66,17 @@ struct SQLToken: Equatable {
             }
         }
         return tokens
+    }
+
+    /// For `/*!` or `/*M!` and an optional version number at `index`, the index where the comment's SQL starts.
+    private static func executableCommentContent(_ bytes: [UInt8], at index: Int) -> Int? {
+        guard index + 2 < bytes.count, bytes[index] == UInt8(ascii: "/"), bytes[index + 1] == UInt8(ascii: "*") else { return nil }
+        var cursor = index + 2
+        if bytes[cursor] == UInt8(ascii: "M") { cursor += 1 }
+        guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "!") else { return nil }
+        cursor += 1
+        while cursor < bytes.count, (0x30...0x39).contains(bytes[cursor]) { cursor += 1 }
+        return cursor
     }
 
     private static func endOfQuoted(_ bytes: [UInt8], from start: Int, escapes: Bool) -> Int {

@@ -25,6 +25,12 @@ struct SchemaStatementGuard {
     mutating func review(_ statement: ScriptStatement, location: String) throws -> String? {
         let bytes = Array(statement.text.utf8)
         let tokens = SQLToken.tokenize(bytes, dialect: dialect)
+        if isDynamicSQL(tokens) {
+            throw TestEnvError(
+                .schemaStatementRefused,
+                "dynamic SQL (`EXECUTE IMMEDIATE`, `PREPARE … FROM`) cannot be checked to stay inside the isolated database; write the statement itself.",
+                location: location, statement: statement.text)
+        }
         if let database = databaseStatementTarget(tokens) {
             guard policy == .skip else {
                 throw TestEnvError(
@@ -42,7 +48,18 @@ struct SchemaStatementGuard {
 
     /// For `USE x`, `CREATE|DROP|ALTER DATABASE|SCHEMA [IF [NOT] EXISTS] x`: `.some(x)` (x may be nil
     /// for `ALTER DATABASE` without a name); for anything else nil.
+    private func isDynamicSQL(_ tokens: [SQLToken]) -> Bool {
+        guard dialect == .mysql, let first = tokens.first?.value.uppercased() else { return false }
+        let second = tokens.count > 1 ? tokens[1].value.uppercased() : ""
+        return first == "PREPARE" || (first == "EXECUTE" && second == "IMMEDIATE")
+    }
+
     private func databaseStatementTarget(_ tokens: [SQLToken]) -> String?? {
+        // MariaDB's `CREATE OR REPLACE DATABASE` drops and recreates: read it as `CREATE DATABASE`.
+        var tokens = tokens
+        if tokens.count > 3, tokens[1].value.uppercased() == "OR", tokens[2].value.uppercased() == "REPLACE" {
+            tokens.removeSubrange(1...2)
+        }
         let words = tokens.prefix(2).map { $0.kind == .word ? $0.value.uppercased() : "" }
         if dialect == .sqlite {
             return ["ATTACH", "DETACH"].contains(words.first) ? .some(nil) : nil
