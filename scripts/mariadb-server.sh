@@ -70,8 +70,12 @@ start() {
     command -v mariadbd >/dev/null || die "mariadbd not found: install it with 'apt-get install mariadb-server' (or run scripts/prerequisites.sh)"
     local base=/dev/shm
     [[ -d $base && -w $base && -z $stock ]] || base=${TMPDIR:-/var/tmp}
-    local dir port pid password
+    local port password
+    # dir and pid are global: the EXIT trap below reads them if start fails.
     dir=$(mktemp -d "$base/testenv-mariadb.XXXXXX")
+    # Until the server is handed over, a failure takes it and its directory away again.
+    pid=""
+    trap '[[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
     mariadb-install-db --no-defaults --datadir="$dir/data" --user="$(id -un)" \
         --auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 ||
         { cat "$dir/install.log" >&2; die "mariadb-install-db failed (log above)"; }
@@ -81,6 +85,7 @@ start() {
         write_config "$dir" "$port" "$stock"
         mariadbd --defaults-file="$dir/my.cnf" >>"$dir/error.log" 2>&1 </dev/null &
         pid=$!
+        echo "$pid" >"$dir/server.pid"
         if wait_until_answering "$dir" "$pid"; then break; fi
         kill "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
@@ -95,14 +100,14 @@ ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY '$password';
 GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;
 FLUSH PRIVILEGES;
 EOF
-    cat >"$dir/env.sh" <<EOF
-export TEST_DB_HOST=127.0.0.1
-export TEST_DB_PORT=$port
-export TEST_DB_USER=root
-export TEST_DB_PASSWORD=$password
-export TEST_DB_SOCKET=$dir/mariadb.sock
-EOF
-    echo "$pid" >"$dir/server.pid"
+    {
+        printf 'export TEST_DB_HOST=127.0.0.1\n'
+        printf 'export TEST_DB_PORT=%q\n' "$port"
+        printf 'export TEST_DB_USER=root\n'
+        printf 'export TEST_DB_PASSWORD=%q\n' "$password"
+        printf 'export TEST_DB_SOCKET=%q\n' "$dir/mariadb.sock"
+    } >"$dir/env.sh"
+    trap - EXIT
     echo "mariadb-server.sh: MariaDB $(mariadbd --version | awk '{print $3}') on 127.0.0.1:$port, data in $dir" >&2
     echo "$dir"
 }

@@ -33,18 +33,21 @@ testenv_install_packages() {
     echo "==> installing Debian packages: $missing" >&2
     local policy=/usr/sbin/policy-rc.d created_policy=""
     if [[ ! -e $policy ]]; then
+        created_policy=1
         printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
         $sudo chmod +x "$policy"
-        created_policy=1
+        # Removed however the install ends, so no service start on the machine stays blocked.
+        trap "$sudo rm -f $policy" EXIT
     fi
-    local status=0
     {
         $sudo apt-get update -qq &&
             # shellcheck disable=SC2086 # word splitting of the package list is intended
-            DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
-    } >&2 || status=$?
-    [[ -n $created_policy ]] && $sudo rm -f "$policy"
-    return $status
+            $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+    } >&2
+    if [[ -n $created_policy ]]; then
+        $sudo rm -f "$policy"
+        trap - EXIT
+    fi
 }
 
 TESTENV_BUILD_PACKAGES=(pkg-config libsqlite3-dev libmariadb-dev)

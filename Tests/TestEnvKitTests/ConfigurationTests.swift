@@ -33,8 +33,8 @@ import Testing
     }
 
     @Test(
-        "TEST_DB_REQUIRE and CI each turn fallback off",
-        arguments: [["TEST_DB_REQUIRE": "1"], ["CI": "true"], ["TEST_DB_REQUIRE": "yes", "CI": "0"]])
+        "TEST_DB_REQUIRE and CI each turn fallback off; CI may name its system",
+        arguments: [["TEST_DB_REQUIRE": "1"], ["CI": "true"], ["TEST_DB_REQUIRE": "yes", "CI": "0"], ["CI": "woodpecker"]])
     func strictness(environment: [String: String]) throws {
         #expect(try TestEnvConfiguration.fromEnvironment(environment).requiresRequestedBackend)
     }
@@ -54,9 +54,12 @@ import Testing
     }
 
     @Test("Flags and timeouts refuse values they do not understand")
-    func invalidFlagAndTimeout() {
-        #expect(throws: TestEnvError.self) { try TestEnvConfiguration.fromEnvironment(["CI": "maybe"]) }
+    func invalidFlagAndTimeout() throws {
+        #expect(throws: TestEnvError.self) { try TestEnvConfiguration.fromEnvironment(["TEST_DB_REQUIRE": "maybe"]) }
         #expect(throws: TestEnvError.self) { try TestEnvConfiguration.fromEnvironment(["TEST_DB_TIMEOUT": "-3"]) }
+        #expect(throws: TestEnvError.self) { try TestEnvConfiguration.fromEnvironment(["TEST_DB_TIMEOUT": "1e17"]) }
+        #expect(throws: TestEnvError.self) { try TestEnvConfiguration.fromEnvironment(["TEST_DB_TIMEOUT": "0.0001"]) }
+        #expect(try TestEnvConfiguration.fromEnvironment(["CI": "false"]).requiresRequestedBackend == false)
     }
 
     @Test("Settings made in code win over the environment")

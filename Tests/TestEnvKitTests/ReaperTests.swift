@@ -46,7 +46,8 @@ import Testing
         let record = try #require(
             try await admin.get(
                 "SELECT host, pid, state FROM \(DatabaseRegistry.table) WHERE db_name = ?", [.text(environment.databaseName)]))
-        #expect(try record.decode(String.self, "host") == ProcessInfo.processInfo.hostName)
+        #expect(try record.decode(String.self, "host") == ProcessIdentity.current.host)
+        #expect(ProcessIdentity.current.host.hasPrefix(ProcessInfo.processInfo.hostName))
         #expect(try record.decode(Int32.self, "pid") == ProcessInfo.processInfo.processIdentifier)
         #expect(try record.decode(String.self, "state") == "ready")
         try await manager.cleanupEnvironment(environment)
@@ -55,7 +56,7 @@ import Testing
 
     @Test("The reaper removes a database whose owner on this host is gone, with its record")
     func removesDeadLocalOwner() async throws {
-        let orphan = try await plantDatabase(host: ProcessInfo.processInfo.hostName, pid: try deadPid(), leaseSeconds: 600)
+        let orphan = try await plantDatabase(host: ProcessIdentity.current.host, pid: try deadPid(), leaseSeconds: 600)
         let decisions = try await manager.reap(dryRun: false)
         if let decision = decisions.first(where: { $0.database == orphan }) {
             #expect(decision.action == "remove")
@@ -82,7 +83,7 @@ import Testing
     @Test("The reaper keeps a database in use, and one whose owner runs")
     func keepsInUseAndLive() async throws {
         var user: MySQLConnection?
-        let orphan = try await plantDatabase(host: ProcessInfo.processInfo.hostName, pid: try deadPid(), leaseSeconds: 600) { name in
+        let orphan = try await plantDatabase(host: ProcessIdentity.current.host, pid: try deadPid(), leaseSeconds: 600) { name in
             var settings = KitTests.configuration.mysql
             settings.database = name
             user = try await MySQLConnection.connect(settings)

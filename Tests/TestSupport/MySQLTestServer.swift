@@ -24,7 +24,8 @@ public enum MySQLTestServer {
 
     public static var isRequired: Bool {
         let truthy: (String?) -> Bool = { ["1", "true", "yes"].contains($0?.lowercased() ?? "") }
-        return truthy(environment["CI"]) || truthy(environment["TEST_DB_REQUIRE"])
+        let ci = environment["CI"]?.lowercased() ?? ""
+        return (!ci.isEmpty && !["0", "false", "no", "off"].contains(ci)) || truthy(environment["TEST_DB_REQUIRE"])
     }
 
     /// One connection attempt per process, shared by every gate.

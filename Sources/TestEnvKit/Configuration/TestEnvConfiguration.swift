@@ -88,7 +88,7 @@ public struct TestEnvConfiguration: Sendable, Hashable {
         configuration.mysql.unixSocket = reader.string("TEST_DB_SOCKET")
         configuration.sqlitePath = reader.string("DB_TEST_PATH") ?? ":memory:"
         let required = try reader.flag("TEST_DB_REQUIRE") ?? false
-        let onCI = try reader.flag("CI") ?? false
+        let onCI = reader.isCI("CI")
         configuration.requiresRequestedBackend = required || onCI
         configuration.operationTimeout = try reader.seconds("TEST_DB_TIMEOUT") ?? configuration.operationTimeout
         configuration.keepsFailedEnvironments = try reader.flag("TEST_DB_KEEP_ON_FAILURE") ?? false
@@ -133,10 +133,16 @@ struct EnvironmentReader {
         }
     }
 
+    /// CI systems set `CI` to `true`, `1` or their own name (`woodpecker`); only a false value means "not CI".
+    func isCI(_ name: String) -> Bool {
+        guard let value = string(name)?.lowercased() else { return false }
+        return !["0", "false", "no", "off"].contains(value)
+    }
+
     func seconds(_ name: String) throws -> Duration? {
         guard let value = string(name) else { return nil }
-        guard let seconds = Double(value), seconds > 0, seconds.isFinite else {
-            throw invalid(name, value, accepted: "a positive number of seconds")
+        guard let seconds = Double(value), seconds >= 0.001, seconds <= 86_400 * 365 else {
+            throw invalid(name, value, accepted: "a number of seconds from 0.001 to 31536000")
         }
         return .milliseconds(Int64(seconds * 1000))
     }

@@ -52,7 +52,9 @@ public actor DataFactory {
     /// `customize` gives per-index overrides (index 0 for the first row). Associations the rows need
     /// are created first, also in one batch per association.
     ///
-    /// - Throws: ``TestEnvError/Code/unknownColumn``, `invalidInput`, or the driver's error (nothing is inserted then).
+    /// - Throws: ``TestEnvError/Code/unknownColumn``, `invalidInput`, or the driver's error. Each batch
+    ///   insert is atomic; associated rows created before a failing batch stay (wrap the call in a
+    ///   transaction of your own, on a connection used by this task only, to undo them too).
     public func createList(
         _ factory: Factory, count: Int, traits: [String] = [], _ customize: @Sendable (Int) -> [String: DatabaseValue] = { _ in [:] }
     ) async throws -> [Row] {

@@ -8,14 +8,23 @@ struct ProcessIdentity: Sendable, Hashable {
     /// Clock ticks since boot at which the process started (field 22 of `/proc/<pid>/stat`); 0 where unknown.
     let startTicks: Int64
 
+    /// The host name plus the PID namespace, so containers that share a host name but not their
+    /// process ids never judge each other's processes.
     static let current = ProcessIdentity(
-        host: ProcessInfo.processInfo.hostName, pid: ProcessInfo.processInfo.processIdentifier,
+        host: ProcessInfo.processInfo.hostName + (pidNamespace.map { "#\($0)" } ?? ""), pid: ProcessInfo.processInfo.processIdentifier,
         startTicks: startTicks(of: ProcessInfo.processInfo.processIdentifier) ?? 0)
 
-    /// Whether the process that owned a database is still running on this host.
-    static func isAlive(pid: Int32, startTicks: Int64) -> Bool {
+    /// Whether the process that owned a database is still running on this host; nil where this
+    /// cannot be told (no `/proc`, as on macOS), and the owner's lease must decide.
+    static func isAlive(pid: Int32, startTicks: Int64) -> Bool? {
+        guard FileManager.default.fileExists(atPath: "/proc/self/stat"), startTicks != 0 else { return nil }
         guard let ticks = Self.startTicks(of: pid) else { return false }
-        return startTicks == 0 || ticks == startTicks
+        return ticks == startTicks
+    }
+
+    /// `/proc/self/ns/pid` names the PID namespace, for example `pid:[4026531836]`.
+    private static var pidNamespace: String? {
+        try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid")
     }
 
     /// The start time of process `pid`, or nil when no such process exists.

@@ -58,8 +58,7 @@ enum Reaper {
                 ? decision("remove", "it was kept after a failed test, and its time to live ended at \(lease)")
                 : decision("keep", "it was kept after a failed test, until \(lease)")
         }
-        if host == here {
-            let alive = ProcessIdentity.isAlive(pid: pid, startTicks: try record.decode(Int64.self, "process_start"))
+        if host == here, let alive = ProcessIdentity.isAlive(pid: pid, startTicks: try record.decode(Int64.self, "process_start")) {
             return alive ? decision("keep", "its owner is running") : decision("remove", "its owner, process \(pid) on this host, is gone")
         }
         return try record.decode(Bool.self, "expired")

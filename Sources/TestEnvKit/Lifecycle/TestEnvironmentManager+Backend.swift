@@ -16,10 +16,12 @@ struct ParsedScriptKey: Hashable {
 extension TestEnvironmentManager {
     /// Decides the backend once per manager; concurrent callers share the one check.
     func chooseBackend() async throws -> BackendChoice {
-        if let backendChoice { return try await backendChoice.value }
-        let task = Task { try await self.probeBackend() }
+        let task = backendChoice ?? Task { try await self.probeBackend() }
         backendChoice = task
-        return try await task.value
+        do { return try await task.value } catch {
+            backendChoice = nil  // a passing problem (too many connections) must not stick for the whole run
+            throw error
+        }
     }
 
     private func probeBackend() async throws -> BackendChoice {
@@ -73,7 +75,14 @@ extension TestEnvironmentManager {
     private func serverConnection() -> Task<MySQLConnection, any Error> {
         var settings = configuration.mysql
         settings.database = nil
-        return Task { try await MySQLConnection.connect(settings) }
+        // DDL waiting for a metadata lock (a DROP while a test still holds a transaction) fails after
+        // the operation timeout instead of waiting the server's default of a day.
+        let lockWait = max(1, configuration.operationTimeout.components.seconds)
+        return Task {
+            let connection = try await MySQLConnection.connect(settings)
+            try await connection.executeScript("SET SESSION lock_wait_timeout = \(lockWait)")
+            return connection
+        }
     }
 
     func forgetAdminConnection() {

@@ -11,6 +11,8 @@ extension TestEnvironmentManager {
             let access: String
             switch environment.backend {
             case .mysql:
+                // Without a record the reaper could never remove it: keep only what is tracked.
+                guard trackingAvailable == true else { return false }
                 try await registry.markKept(environment.databaseName, timeToLive: configuration.keptTimeToLive, try await admin())
                 access = connectCommand(for: environment.databaseName)
             case .sqlite:

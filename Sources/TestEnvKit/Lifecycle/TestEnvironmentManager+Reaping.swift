@@ -26,6 +26,22 @@ extension TestEnvironmentManager {
         }
     }
 
+    /// Whether databases can be recorded. Without the rights to create `testenv_tracking`, tests
+    /// still run, but nothing is recorded and the reaper cannot clean up after a crash: said once.
+    func trackingIsAvailable(_ admin: MySQLConnection) async -> Bool {
+        if let trackingAvailable { return trackingAvailable }
+        do {
+            try await ensureRegistry(admin)
+            trackingAvailable = true
+        } catch {
+            trackingAvailable = false
+            logger.warning(
+                "TestEnvKit cannot use its tracking table \(DatabaseRegistry.table), so test databases are not recorded and a crashed run's databases are not cleaned up by the reaper. Grant CREATE, INSERT, UPDATE, DELETE and SELECT on testenv_tracking.* to fix this. Cause: \(error)"
+            )
+        }
+        return trackingAvailable ?? false
+    }
+
     /// Runs the reaper once, at the manager's first MySQL use; a failure is logged, not thrown,
     /// because a test run must not fail over someone else's leftovers.
     func reapAtStart() async {

@@ -41,6 +41,8 @@ public actor TestEnvironmentManager {
     var controlConnection: Task<MySQLConnection, any Error>?
     /// Creates the tracking table once per manager.
     var registryReady: Task<Void, any Error>?
+    /// Whether the tracking table can be used; nil until the first MySQL environment asks.
+    var trackingAvailable: Bool?
     /// Renews this process's leases while the manager has MySQL environments.
     var leaseRenewal: Task<Void, Never>?
     /// The server-side record of the databases this process creates.
@@ -132,7 +134,8 @@ extension TestEnvironmentManager {
     private func createOnce(_ choice: BackendChoice, schema: Schema) async throws -> IsolatedEnvironment {
         let slot = InterruptSlot()
         return try await TimeLimit.run(
-            configuration.operationTimeout, operation: "creating an isolated \(choice.backend) environment", interrupt: slot.fire
+            configuration.operationTimeout, operation: "creating an isolated \(choice.backend) environment", keepingLateResult: true,
+            interrupt: slot.fire
         ) {
             switch choice.backend {
             case .mysql: try await self.createMySQLEnvironment(schema: schema, slot: slot)
@@ -143,13 +146,16 @@ extension TestEnvironmentManager {
 
     private func createMySQLEnvironment(schema: Schema, slot: InterruptSlot) async throws -> IsolatedEnvironment {
         let admin = try await admin()
-        try await ensureRegistry(admin)
+        let tracked = await trackingIsAvailable(admin)
         let name = DatabaseName.make()
         createdDatabases.insert(name)
-        slot.set { [weak self] in await self?.killQuery(admin.connectionID) }
+        // No interrupt while the shared admin connection works: a KILL could hit another environment's
+        // statement. Its session's lock_wait_timeout bounds what it waits for.
         // Recorded before it exists, so a crash between the two leaves a record the reaper acts on.
-        try await registry.register(name, admin)
-        startLeaseRenewal()
+        if tracked {
+            try await registry.register(name, admin)
+            startLeaseRenewal()
+        }
         do {
             try await admin.executeScript("CREATE DATABASE \(DatabaseName.quoted(name)) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
             var settings = configuration.mysql
@@ -165,13 +171,15 @@ extension TestEnvironmentManager {
                 await connection.close()
                 throw error
             }
-            try await registry.markReady(name, admin)
+            if tracked { try await registry.markReady(name, admin) }
             return IsolatedEnvironment(
                 backend: .mysql, requestedBackend: .mysql, fallbackReason: nil, databaseName: name,
                 connection: connection, sqliteFile: nil, interrupt: interrupt)
         } catch {
-            try? await admin.executeScript("DROP DATABASE IF EXISTS \(DatabaseName.quoted(name))")
-            try? await registry.unregister(name, admin)
+            // The record goes only with the database, so the reaper can still find one that stayed.
+            if (try? await admin.executeScript("DROP DATABASE IF EXISTS \(DatabaseName.quoted(name))")) != nil, tracked {
+                try? await registry.unregister(name, admin)
+            }
             throw error
         }
     }
@@ -307,12 +315,13 @@ extension TestEnvironmentManager {
         case .mysql:
             let admin = try await admin()
             let drop = "DROP DATABASE IF EXISTS \(DatabaseName.quoted(environment.databaseName))"
-            let stopDrop: @Sendable () async -> Void = { [weak self] in await self?.killQuery(admin.connectionID) }
-            let registry = registry
+            // The admin connection is shared, so no KILL: its session's lock_wait_timeout bounds the drop.
+            let stopDrop: @Sendable () async -> Void = {}
+            let registry = trackingAvailable == true ? registry : nil
             try await TimeLimit.run(configuration.operationTimeout, operation: "dropping \(environment.databaseName)", interrupt: stopDrop)
             {
                 try await admin.executeScript(drop)
-                try await registry.unregister(environment.databaseName, admin)
+                try await registry?.unregister(environment.databaseName, admin)
             }
         case .sqlite:
             if let file = environment.sqliteFile { Self.deleteSQLiteFile(file) }

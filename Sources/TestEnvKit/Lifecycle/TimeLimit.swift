@@ -6,9 +6,10 @@ enum TimeLimit {
     }
 
     /// Runs `body`; if it is still running after `limit`, calls `interrupt` (which must make the
-    /// blocked database call return), waits for `body` to end, and throws a timeout error.
+    /// blocked database call return), waits for `body` to end, and throws a timeout error — unless
+    /// `keepingLateResult` and the body finished anyway, whose result is then returned.
     static func run<T: Sendable>(
-        _ limit: Duration, operation: String, interrupt: @escaping @Sendable () async -> Void,
+        _ limit: Duration, operation: String, keepingLateResult: Bool = false, interrupt: @escaping @Sendable () async -> Void,
         _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         let clock = ContinuousClock()
@@ -29,7 +30,9 @@ enum TimeLimit {
                     continue  // keep waiting for the body, which sees the cancellation itself
                 case .timedOut:
                     await interrupt()
-                    _ = try? await group.next()  // the interrupted body ends with an error or a value
+                    // An interrupt stops only a statement that is running. Work that finished anyway
+                    // (a created environment) is returned on request, not dropped: nobody would clean it up.
+                    if case .finished(let value)? = try? await group.next(), keepingLateResult { return value }
                     throw TestEnvError(
                         .timeout,
                         "\(operation) ran longer than its limit of \(limit) and was stopped after \(clock.now - start); "
