@@ -72,6 +72,36 @@ struct Refused: Error {}
         }
     }
 
+    @Test("When the database rolls the whole transaction back under a caught inner failure, withTransaction says so instead of committing")
+    func transactionLost() async throws {
+        let manager = KitTests.manager { $0.backend = .sqlite }
+        try await withIsolatedEnvironment(manager: manager) { env in
+            try await env.connection.executeScript(
+                "CREATE TABLE t (v INTEGER); CREATE TRIGGER veto BEFORE INSERT ON t WHEN NEW.v = 99 BEGIN SELECT RAISE(ROLLBACK, 'vetoed'); END;"
+            )
+            await #expect(throws: TransactionLostError.self) {
+                try await env.connection.withTransaction { tx in
+                    try tx.run("INSERT INTO t VALUES (1)")
+                    _ = try? tx.withTransaction { inner in try inner.run("INSERT INTO t VALUES (99)") }
+                }
+            }
+            let count = try await env.connection.get("SELECT COUNT(*) FROM t")?.decode(Int.self, 0)
+            #expect(count == 0)
+            #expect(await env.connection.isInTransaction() == false)
+        }
+    }
+
+    @Test("On MySQL, semicolons inside strings do not trip the implicit-commit guard", .mysqlServer)
+    func guardReadsQuotes() async throws {
+        try await withIsolatedEnvironment(schema: .example, manager: KitTests.manager { $0.backend = .mysql }) { env in
+            try await env.connection.withTransaction { tx in
+                try tx.executeScript("INSERT INTO merchants (name) VALUES ('done; drop it')")
+            }
+            let name = try await env.connection.get("SELECT name FROM merchants")?.decode(String.self, 0)
+            #expect(name == "done; drop it")
+        }
+    }
+
     @Test("On MySQL, a statement that would commit implicitly is refused inside withTransaction", .mysqlServer)
     func implicitCommitRefused() async throws {
         try await withIsolatedEnvironment(schema: .example, manager: KitTests.manager { $0.backend = .mysql }) { env in
