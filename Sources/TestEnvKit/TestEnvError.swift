@@ -42,6 +42,8 @@ public struct TestEnvError: Error, Sendable, CustomStringConvertible {
         public static let timeout = Code("timeout")
         /// An argument is not usable: rows of the wrong width, an empty column list, a table without columns.
         public static let invalidInput = Code("invalidInput")
+        /// No MySQL environment came free within the wait timeout of the connection budget.
+        public static let connectionBudgetExhausted = Code("connectionBudgetExhausted")
         /// A factory sets an attribute the table has no column for.
         public static let unknownColumn = Code("unknownColumn")
     }

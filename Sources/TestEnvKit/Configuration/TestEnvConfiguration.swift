@@ -52,13 +52,21 @@ public struct TestEnvConfiguration: Sendable, Hashable {
     public var keptTimeToLive: Duration
     /// The most databases one manager keeps; failed tests beyond it are cleaned up as usual.
     public var maxKeptEnvironments: Int
+    /// The most MySQL environments one manager holds at once, or nil to derive it: the
+    /// ``connectionShare`` of the connections the server had free at the first MySQL use.
+    public var maxConcurrentEnvironments: Int?
+    /// The share of the server's free connections a manager may use when it derives its cap.
+    public var connectionShare: Double
+    /// How long a request for an environment waits for a place under the cap before failing.
+    public var connectionWaitTimeout: Duration
 
     /// Creates a configuration with the defaults of the table above, ignoring the environment.
     public init(
         backend: DatabaseBackend = .sqlite, mysql: MySQLConfiguration = MySQLConfiguration(), sqlitePath: String = ":memory:",
         requiresRequestedBackend: Bool = false, operationTimeout: Duration = .seconds(120), probeTimeout: Duration = .seconds(3),
         creationRetries: Int = 3, lease: Duration = .seconds(600), reapsAtStart: Bool = true,
-        keepsFailedEnvironments: Bool = false, keptTimeToLive: Duration = .seconds(24 * 3600), maxKeptEnvironments: Int = 10
+        keepsFailedEnvironments: Bool = false, keptTimeToLive: Duration = .seconds(24 * 3600), maxKeptEnvironments: Int = 10,
+        maxConcurrentEnvironments: Int? = nil, connectionShare: Double = 0.5, connectionWaitTimeout: Duration = .seconds(120)
     ) {
         self.backend = backend
         self.mysql = mysql
@@ -72,6 +80,9 @@ public struct TestEnvConfiguration: Sendable, Hashable {
         self.keepsFailedEnvironments = keepsFailedEnvironments
         self.keptTimeToLive = keptTimeToLive
         self.maxKeptEnvironments = maxKeptEnvironments
+        self.maxConcurrentEnvironments = maxConcurrentEnvironments
+        self.connectionShare = connectionShare
+        self.connectionWaitTimeout = connectionWaitTimeout
     }
 
     /// Reads the configuration from environment variables (see the table above).

@@ -89,6 +89,25 @@ extension TestEnvironmentManager {
         adminConnection = nil
     }
 
+    /// The budget of MySQL environments, sized once: the configured cap, or the share of the
+    /// connections the server has free now, less this manager's admin and control connections.
+    func connectionBudget() async throws -> ConnectionBudget {
+        let task =
+            budget
+            ?? Task {
+                if let cap = configuration.maxConcurrentEnvironments { return ConnectionBudget(limit: cap) }
+                let admin = try await admin()
+                let row = try await admin.get("SELECT @@max_connections, (SELECT COUNT(*) FROM information_schema.PROCESSLIST)", [])
+                let free = try (row?.decode(Int.self, 0) ?? 151) - (row?.decode(Int.self, 1) ?? 0)
+                return ConnectionBudget(limit: Int(Double(free) * configuration.connectionShare) - 2)
+            }
+        budget = task
+        do { return try await task.value } catch {
+            budget = nil
+            throw error
+        }
+    }
+
     /// Stops the statement running on connection `id`, from a separate connection.
     func killQuery(_ id: UInt) async {
         do {

@@ -43,6 +43,8 @@ public actor TestEnvironmentManager {
     var registryReady: Task<Void, any Error>?
     /// Whether the tracking table can be used; nil until the first MySQL environment asks.
     var trackingAvailable: Bool?
+    /// Caps the MySQL environments held at once; set up at the first MySQL environment.
+    var budget: Task<ConnectionBudget, any Error>?
     /// Renews this process's leases while the manager has MySQL environments.
     var leaseRenewal: Task<Void, Never>?
     /// The server-side record of the databases this process creates.
@@ -110,6 +112,17 @@ extension TestEnvironmentManager {
             statistics.record(error)
             throw error
         }
+        let budget = choice.backend == .mysql ? try await connectionBudget() : nil
+        try await budget?.acquire(timeout: configuration.connectionWaitTimeout)
+        do {
+            return try await createRetrying(choice, schema: schema)
+        } catch {
+            await budget?.release()
+            throw error
+        }
+    }
+
+    private func createRetrying(_ choice: BackendChoice, schema: Schema) async throws -> IsolatedEnvironment {
         var attempt = 1
         while true {
             do {
@@ -285,6 +298,7 @@ extension TestEnvironmentManager {
     public func cleanupEnvironment(_ environment: IsolatedEnvironment, testFailed: Bool = false) async throws {
         guard live.removeValue(forKey: environment.id) != nil else { return }
         await environment.connection.close()
+        if environment.backend == .mysql { try? await budget?.value.release() }
         if testFailed, configuration.keepsFailedEnvironments, await keep(environment) { return }
         do {
             try await remove(environment)
