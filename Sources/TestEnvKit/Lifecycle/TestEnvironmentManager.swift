@@ -265,6 +265,11 @@ extension TestEnvironmentManager {
         let key = ParsedScriptKey(script: script, dialect: dialect)
         if let parsed = parsedScripts[key] { return parsed }
         let parsed = SQLScriptSplitter.split(try script.contents(), dialect: dialect)
+        guard !parsed.isEmpty else {
+            throw TestEnvError(
+                .invalidInput,
+                "the schema script \(script.name) holds no statements: check the path, or whether the export that wrote it failed")
+        }
         parsedScripts[key] = parsed
         return parsed
     }
