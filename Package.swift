@@ -58,6 +58,8 @@ let package = Package(
 
         // A process the crash tests kill while it holds environments.
         .executableTarget(name: "testenv-hold", dependencies: ["TestEnvKit"], path: "Tests/Hold"),
+        // Many lifecycles against a small server: scripts/stress.sh runs four at once.
+        .executableTarget(name: "testenv-stress", dependencies: ["TestEnvKit"], path: "Tests/Stress"),
 
         // Where the tests find the MariaDB server that scripts/test.sh starts.
         .target(name: "TestEnvTestSupport", dependencies: ["TestEnvMySQL"], path: "Tests/TestSupport"),

@@ -3,6 +3,7 @@
 #
 #   scripts/mariadb-server.sh start          → prints the server's directory; its env.sh exports TEST_DB_*
 #   scripts/mariadb-server.sh start --stock  → the same with stock durability, data directory on disk
+#   scripts/mariadb-server.sh start --max-connections 30 → a small server, for the stress test
 #   scripts/mariadb-server.sh stop DIR       → shuts that server down and deletes DIR
 #
 # The server gets its own data directory on tmpfs (/dev/shm), its own socket, a free loopback
@@ -26,7 +27,7 @@ pick_free_port() {
 }
 
 write_config() {
-    local dir=$1 port=$2 stock=$3
+    local dir=$1 port=$2 stock=$3 max_connections=$4
     cat >"$dir/my.cnf" <<EOF
 [mariadbd]
 datadir=$dir/data
@@ -39,7 +40,7 @@ skip-name-resolve
 user=$(id -un)
 character-set-server=utf8mb4
 collation-server=utf8mb4_unicode_ci
-max_connections=500
+max_connections=$max_connections
 max_allowed_packet=256M
 performance_schema=OFF
 skip-log-bin
@@ -65,8 +66,15 @@ wait_until_answering() {
 }
 
 start() {
-    local stock=""
-    [[ ${1:-} == --stock ]] && stock=1
+    local stock="" max_connections=500
+    while (($#)); do
+        case $1 in
+            --stock) stock=1 ;;
+            --max-connections) max_connections=$2; shift ;;
+            *) die "unknown option for start: $1" ;;
+        esac
+        shift
+    done
     command -v mariadbd >/dev/null || die "mariadbd not found: install it with 'apt-get install mariadb-server' (or run scripts/prerequisites.sh)"
     local base=/dev/shm
     [[ -d $base && -w $base && -z $stock ]] || base=${TMPDIR:-/var/tmp}
@@ -82,7 +90,7 @@ start() {
 
     for attempt in 1 2 3; do
         port=$(pick_free_port)
-        write_config "$dir" "$port" "$stock"
+        write_config "$dir" "$port" "$stock" "$max_connections"
         mariadbd --defaults-file="$dir/my.cnf" >>"$dir/error.log" 2>&1 </dev/null &
         pid=$!
         echo "$pid" >"$dir/server.pid"
@@ -127,7 +135,7 @@ stop() {
 }
 
 case ${1:-} in
-    start) start "${2:-}" ;;
+    start) shift; start "$@" ;;
     stop) stop "${2:-}" ;;
-    *) die "usage: $0 start [--stock] | stop DIR" ;;
+    *) die "usage: $0 start [--stock] [--max-connections N] | stop DIR" ;;
 esac

@@ -49,6 +49,9 @@ extension TestEnvironmentManager {
                 "Falling back to SQLite: TEST_DB_TYPE=mysql, but \(reason). Every environment of this process runs on SQLite and reports isFallback = true. Set TEST_DB_REQUIRE=1 (CI=true does the same) to fail instead."
             )
             return BackendChoice(backend: .sqlite, fallbackReason: reason)
+        } catch let error as MySQLError where error.kind == .tooManyConnections {
+            // The server is there, only full: environments wait for slots (see createIsolatedEnvironment).
+            return BackendChoice(backend: .mysql, fallbackReason: nil)
         } catch let error as MySQLError where error.kind == .accessDenied {
             throw TestEnvError(
                 .accessDenied,

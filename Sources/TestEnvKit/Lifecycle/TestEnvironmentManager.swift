@@ -124,6 +124,7 @@ extension TestEnvironmentManager {
 
     private func createRetrying(_ choice: BackendChoice, schema: Schema) async throws -> IsolatedEnvironment {
         var attempt = 1
+        let waitForSlotsUntil = ContinuousClock.now + configuration.connectionWaitTimeout
         while true {
             do {
                 let environment = try await createOnce(choice, schema: schema)
@@ -134,11 +135,13 @@ extension TestEnvironmentManager {
             } catch {
                 statistics.record(error)
                 forgetAdminConnectionIfLost(error)
-                guard Self.isRetryable(error), attempt <= configuration.creationRetries, !Task.isCancelled else {
+                // A full server (1040) is waited out like the budget, as other processes release connections.
+                let serverFull = Self.kind(of: error) == .tooManyConnections && ContinuousClock.now < waitForSlotsUntil
+                guard Self.isRetryable(error), attempt <= configuration.creationRetries || serverFull, !Task.isCancelled else {
                     throw creationFailure(error, backend: choice.backend, attempts: attempt)
                 }
                 statistics.retries += 1
-                try await Task.sleep(for: .milliseconds(50 << (attempt - 1)))
+                try await Task.sleep(for: .milliseconds(serverFull ? Int64.random(in: 50...250) : 50 << min(attempt - 1, 4)))
                 attempt += 1
             }
         }
@@ -275,8 +278,11 @@ extension TestEnvironmentManager {
     }
 
     private static func isRetryable(_ error: any Error) -> Bool {
-        if let error = error as? any DatabaseDriverError { return error.kind.isRetryable }
-        return (error as? TestEnvError)?.driverErrorKind?.isRetryable ?? false
+        kind(of: error)?.isRetryable ?? false
+    }
+
+    private static func kind(of error: any Error) -> DatabaseErrorKind? {
+        (error as? any DatabaseDriverError)?.kind ?? (error as? TestEnvError)?.driverErrorKind
     }
 
     private func creationFailure(_ error: any Error, backend: DatabaseBackend, attempts: Int) -> any Error {

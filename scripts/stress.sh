@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Stress: 4 processes × 50 environment lifecycles at once against a private MariaDB with
+# max_connections=30. Passes when every lifecycle passes (no collisions, no 1040 errors reach a
+# test), and the server is left without a test database or a tracking record. Bounded in time.
+# Expects a built testenv-stress (scripts/test.sh builds it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+processes=${STRESS_PROCESSES:-4}
+environments=${STRESS_ENVIRONMENTS:-50}
+stress=$(swift build --show-bin-path)/testenv-stress
+
+server=$(scripts/mariadb-server.sh start --max-connections 30)
+trap 'scripts/mariadb-server.sh stop "$server"' EXIT
+# shellcheck source=/dev/null
+source "$server/env.sh"
+
+pids=()
+for _ in $(seq "$processes"); do
+    TEST_DB_TYPE=mysql CI=true timeout 300 "$stress" "$environments" 20 &
+    pids+=($!)
+done
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+
+leftovers=$(mariadb --no-defaults --socket="$TEST_DB_SOCKET" -uroot -p"$TEST_DB_PASSWORD" -N -e \
+    "SELECT (SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'test\\_%')
+          + (SELECT COUNT(*) FROM testenv_tracking._testenv_databases)")
+echo "stress: $processes processes × $environments environments, max_connections 30: $leftovers databases or records left"
+[[ $failed == 0 && $leftovers == 0 ]]
