@@ -97,7 +97,7 @@ start() {
         if wait_until_answering "$dir" "$pid"; then break; fi
         kill "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
-        [[ $attempt == 3 ]] && { tail -20 "$dir/error.log" >&2; die "mariadbd did not start (log above, in $dir)"; }
+        [[ $attempt == 3 ]] && { tail -20 "$dir/error.log" >&2; die "mariadbd did not start (its log is above)"; }
     done
 
     password=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')

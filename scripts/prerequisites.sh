@@ -31,7 +31,8 @@ testenv_install_packages() {
         sudo="sudo"
     fi
     echo "==> installing Debian packages: $missing" >&2
-    local policy=/usr/sbin/policy-rc.d created_policy=""
+    local policy=/usr/sbin/policy-rc.d created_policy="" caller_trap status=0
+    caller_trap=$(trap -p EXIT)
     if [[ ! -e $policy ]]; then
         created_policy=1
         printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
@@ -43,11 +44,12 @@ testenv_install_packages() {
         $sudo apt-get update -qq &&
             # shellcheck disable=SC2086 # word splitting of the package list is intended
             $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
-    } >&2
+    } >&2 || status=$?
     if [[ -n $created_policy ]]; then
         $sudo rm -f "$policy"
-        trap - EXIT
+        if [[ -n $caller_trap ]]; then eval "$caller_trap"; else trap - EXIT; fi
     fi
+    return $status
 }
 
 TESTENV_BUILD_PACKAGES=(pkg-config libsqlite3-dev libmariadb-dev)

@@ -11,11 +11,11 @@ environments=${STRESS_ENVIRONMENTS:-50}
 stress=$(swift build --show-bin-path)/testenv-stress
 
 server=$(scripts/mariadb-server.sh start --max-connections 30)
-trap 'scripts/mariadb-server.sh stop "$server"' EXIT
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; scripts/mariadb-server.sh stop "$server"' EXIT
 # shellcheck source=/dev/null
 source "$server/env.sh"
 
-pids=()
 for _ in $(seq "$processes"); do
     TEST_DB_TYPE=mysql CI=true timeout 300 "$stress" "$environments" 20 &
     pids+=($!)
@@ -25,6 +25,6 @@ for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
 
 leftovers=$(mariadb --no-defaults --socket="$TEST_DB_SOCKET" -uroot -p"$TEST_DB_PASSWORD" -N -e \
     "SELECT (SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'test\\_%')
-          + (SELECT COUNT(*) FROM testenv_tracking._testenv_databases)")
+          + (SELECT COUNT(*) FROM testenv_tracking._testenv_databases)") || leftovers="unknown (query failed)"
 echo "stress: $processes processes × $environments environments, max_connections 30: $leftovers databases or records left"
 [[ $failed == 0 && $leftovers == 0 ]]

@@ -32,7 +32,7 @@ run() { # run LABEL COMMAND...: runs one step, remembers its failure, goes on
 }
 # Four processes against a server with 30 connections: its own server, started and stopped by the script.
 run "mysql: stress, 4 processes x 50 environments, max_connections 30" scripts/stress.sh
-# Tests that change the server's global settings run alone, first.
+# Tests that change the server's global settings run alone, before the full runs.
 run "mysql: server-wide tests, alone" env TEST_DB_TYPE=mysql TESTENV_EXCLUSIVE_SERVER=1 \
     swift test --skip-build "${flags[@]}" --filter tooManyConnections
 # XCTest classes must also work with each test method in its own process.

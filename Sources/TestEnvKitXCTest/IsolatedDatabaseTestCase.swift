@@ -28,6 +28,8 @@ open class IsolatedDatabaseTestCase: XCTestCase {
     }
 
     private var currentEnvironment: IsolatedEnvironment?
+    /// The manager that created ``env``; cleanup goes to the same one, however ``manager`` is overridden.
+    private var creatingManager: TestEnvironmentManager?
 
     /// The running test's environment. Available between `setUp()` and `tearDown()`.
     public var env: IsolatedEnvironment {
@@ -39,11 +41,13 @@ open class IsolatedDatabaseTestCase: XCTestCase {
 
     open override func setUp() async throws {
         try await super.setUp()
+        let manager = try manager
+        creatingManager = manager
         currentEnvironment = try await manager.createIsolatedEnvironment(schema: schema)
     }
 
     open override func tearDown() async throws {
-        if let environment = currentEnvironment {
+        if let environment = currentEnvironment, let manager = creatingManager {
             currentEnvironment = nil
             // With TEST_DB_KEEP_ON_FAILURE=1, a failed test's database stays for inspection.
             try await manager.cleanupEnvironment(environment, testFailed: !(testRun?.hasSucceeded ?? true))

@@ -21,13 +21,24 @@ actor ConnectionBudget {
             return
         }
         let id = UUID()
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            waiting.append((id, continuation))
-            Task { [weak self] in
-                try? await Task.sleep(for: timeout)
-                await self?.expire(id, after: timeout)
-            }
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            await self?.expire(id, after: timeout)
         }
+        defer { timer.cancel() }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                waiting.append((id, continuation))
+            }
+        } onCancel: {
+            Task { await self.cancel(id) }
+        }
+    }
+
+    /// A cancelled waiter leaves the queue at once, instead of taking a place nobody will use.
+    private func cancel(_ id: UUID) {
+        guard let index = waiting.firstIndex(where: { $0.id == id }) else { return }
+        waiting.remove(at: index).continuation.resume(throwing: CancellationError())
     }
 
     /// Gives a place back: to the longest waiter, or to the pool.

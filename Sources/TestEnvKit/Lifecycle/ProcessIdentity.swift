@@ -18,7 +18,10 @@ struct ProcessIdentity: Sendable, Hashable {
     /// cannot be told (no `/proc`, as on macOS), and the owner's lease must decide.
     static func isAlive(pid: Int32, startTicks: Int64) -> Bool? {
         guard FileManager.default.fileExists(atPath: "/proc/self/stat"), startTicks != 0 else { return nil }
-        guard let ticks = Self.startTicks(of: pid) else { return false }
+        guard let ticks = Self.startTicks(of: pid) else {
+            // Unreadable is not gone: /proc mounted with hidepid hides other users' processes.
+            return kill(pid, 0) == 0 || errno == EPERM ? nil : false
+        }
         return ticks == startTicks
     }
 

@@ -19,7 +19,8 @@ extension TestEnvironmentManager {
         let task = backendChoice ?? Task { try await self.probeBackend() }
         backendChoice = task
         do { return try await task.value } catch {
-            backendChoice = nil  // a passing problem (too many connections) must not stick for the whole run
+            // A passing problem must not stick for the whole run; a newer attempt is left alone.
+            if backendChoice == task { backendChoice = nil }
             throw error
         }
     }
@@ -69,7 +70,7 @@ extension TestEnvironmentManager {
         let task = adminConnection ?? serverConnection()
         adminConnection = task
         do { return try await task.value } catch {
-            forgetAdminConnection()
+            if adminConnection == task { adminConnection = nil }
             throw error
         }
     }
@@ -81,6 +82,8 @@ extension TestEnvironmentManager {
         // DDL waiting for a metadata lock (a DROP while a test still holds a transaction) fails after
         // the operation timeout instead of waiting the server's default of a day.
         let lockWait = max(1, configuration.operationTimeout.components.seconds)
+        // A server that stops answering must not hang the manager past its operation timeout.
+        settings.readTimeout = configuration.operationTimeout
         return Task {
             let connection = try await MySQLConnection.connect(settings)
             try await connection.executeScript("SET SESSION lock_wait_timeout = \(lockWait)")
@@ -99,14 +102,14 @@ extension TestEnvironmentManager {
             budget
             ?? Task {
                 if let cap = configuration.maxConcurrentEnvironments { return ConnectionBudget(limit: cap) }
-                let admin = try await admin()
+                let admin = try await adminWaitingForSlot()
                 let row = try await admin.get("SELECT @@max_connections, (SELECT COUNT(*) FROM information_schema.PROCESSLIST)", [])
                 let free = try (row?.decode(Int.self, 0) ?? 151) - (row?.decode(Int.self, 1) ?? 0)
                 return ConnectionBudget(limit: Int(Double(free) * configuration.connectionShare) - 2)
             }
         budget = task
         do { return try await task.value } catch {
-            budget = nil
+            if budget == task { budget = nil }
             throw error
         }
     }
@@ -125,14 +128,29 @@ extension TestEnvironmentManager {
         let task = controlConnection ?? serverConnection()
         controlConnection = task
         do { return try await task.value } catch {
-            controlConnection = nil
+            if controlConnection == task { controlConnection = nil }
             throw error
         }
     }
 
-    func forgetAdminConnectionIfLost(_ error: any Error) {
+    /// Forgets the admin connection when an operation lost a connection and it was the admin's own.
+    func forgetAdminConnectionIfLost(_ error: any Error) async {
         let kind = (error as? any DatabaseDriverError)?.kind ?? (error as? TestEnvError)?.driverErrorKind
-        if kind == .connectionLost { forgetAdminConnection() }
+        guard kind == .connectionLost, let task = adminConnection else { return }
+        if let admin = try? await task.value, await admin.isReady() { return }
+        if adminConnection == task { adminConnection = nil }
+    }
+
+    /// The admin connection, waiting out a full server (1040) until the connection wait timeout.
+    func adminWaitingForSlot() async throws -> MySQLConnection {
+        let deadline = ContinuousClock.now + configuration.connectionWaitTimeout
+        while true {
+            do { return try await admin() } catch let error as MySQLError
+                where error.kind == .tooManyConnections && ContinuousClock.now < deadline
+            {
+                try await Task.sleep(for: .milliseconds(Int64.random(in: 50...250)))
+            }
+        }
     }
 }
 

@@ -7,24 +7,32 @@ extension TestEnvironmentManager {
             logger.notice("Not keeping \(environment.databaseName): \(configuration.maxKeptEnvironments) databases are kept already")
             return false
         }
+        statistics.kept += 1  // reserved before any await, so concurrent failures cannot pass the cap
         do {
             let access: String
             switch environment.backend {
             case .mysql:
                 // Without a record the reaper could never remove it: keep only what is tracked.
-                guard trackingAvailable == true else { return false }
-                try await registry.markKept(environment.databaseName, timeToLive: configuration.keptTimeToLive, try await admin())
+                guard trackingAvailable == true else {
+                    statistics.kept -= 1
+                    return false
+                }
+                try await registry.markKept(
+                    environment.databaseName, timeToLive: configuration.keptTimeToLive, try await adminWaitingForSlot())
                 access = connectCommand(for: environment.databaseName)
             case .sqlite:
-                guard let file = environment.sqliteFile else { return false }
+                guard let file = environment.sqliteFile else {
+                    statistics.kept -= 1
+                    return false
+                }
                 access = "sqlite3 \(file)"
             }
-            statistics.kept += 1
             keptEnvironments.append(KeptEnvironment(database: environment.databaseName, access: access))
             logger.warning(
                 "Kept \(environment.databaseName) of a failed test for inspection (TEST_DB_KEEP_ON_FAILURE); connect with: \(access)")
             return true
         } catch {
+            statistics.kept -= 1
             logger.error("Could not keep \(environment.databaseName), removing it instead: \(error)")
             return false
         }

@@ -21,7 +21,7 @@ extension TestEnvironmentManager {
         let task = registryReady ?? Task { [registry] in try await registry.ensureTable(admin) }
         registryReady = task
         do { try await task.value } catch {
-            registryReady = nil
+            if registryReady == task { registryReady = nil }
             throw error
         }
     }
@@ -33,6 +33,8 @@ extension TestEnvironmentManager {
         do {
             try await ensureRegistry(admin)
             trackingAvailable = true
+        } catch let error as any DatabaseDriverError where error.kind.isRetryable || error.kind == .connectionLost {
+            return false  // passing trouble: not recorded this time, asked again next time
         } catch {
             trackingAvailable = false
             logger.warning(

@@ -134,7 +134,7 @@ extension TestEnvironmentManager {
                 return environment
             } catch {
                 statistics.record(error)
-                forgetAdminConnectionIfLost(error)
+                await forgetAdminConnectionIfLost(error)
                 // A full server (1040) is waited out like the budget, as other processes release connections.
                 let serverFull = Self.kind(of: error) == .tooManyConnections && ContinuousClock.now < waitForSlotsUntil
                 guard Self.isRetryable(error), attempt <= configuration.creationRetries || serverFull, !Task.isCancelled else {
@@ -168,11 +168,11 @@ extension TestEnvironmentManager {
         // No interrupt while the shared admin connection works: a KILL could hit another environment's
         // statement. Its session's lock_wait_timeout bounds what it waits for.
         // Recorded before it exists, so a crash between the two leaves a record the reaper acts on.
-        if tracked {
-            try await registry.register(name, admin)
-            startLeaseRenewal()
-        }
         do {
+            if tracked {
+                try await registry.register(name, admin)
+                startLeaseRenewal()
+            }
             try await admin.executeScript("CREATE DATABASE \(DatabaseName.quoted(name)) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
             var settings = configuration.mysql
             settings.database = name
@@ -183,11 +183,11 @@ extension TestEnvironmentManager {
             do {
                 let others = schema.mysql.isEmpty ? [] : try await otherDatabases(than: name, admin: admin)
                 try await load(schema, backend: .mysql, into: connection, database: name, otherDatabases: others)
+                if tracked { try await registry.markReady(name, admin) }
             } catch {
                 await connection.close()
                 throw error
             }
-            if tracked { try await registry.markReady(name, admin) }
             return IsolatedEnvironment(
                 backend: .mysql, requestedBackend: .mysql, fallbackReason: nil, databaseName: name,
                 connection: connection, sqliteFile: nil, interrupt: interrupt)
@@ -316,7 +316,7 @@ extension TestEnvironmentManager {
             statistics.removed += 1
         } catch {
             statistics.record(error)
-            forgetAdminConnectionIfLost(error)
+            await forgetAdminConnectionIfLost(error)
             if let error = error as? TestEnvError { throw error }
             throw TestEnvError(
                 .cleanupFailed, "could not remove \(environment.databaseName); the next run's reaper or `DROP DATABASE` removes it",
@@ -338,7 +338,7 @@ extension TestEnvironmentManager {
     private func remove(_ environment: IsolatedEnvironment) async throws {
         switch environment.backend {
         case .mysql:
-            let admin = try await admin()
+            let admin = try await adminWaitingForSlot()
             let drop = "DROP DATABASE IF EXISTS \(DatabaseName.quoted(environment.databaseName))"
             // The admin connection is shared, so no KILL: its session's lock_wait_timeout bounds the drop.
             let stopDrop: @Sendable () async -> Void = {}
