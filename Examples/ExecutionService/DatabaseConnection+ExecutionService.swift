@@ -4,9 +4,8 @@ import TestEnvKit
 extension DatabaseConnection {
     func enabledCases(among ids: [Int64]) throws -> Set<Int64> {
         var known: Set<Int64> = []
-        for start in stride(from: 0, to: ids.count, by: ExecutionService.maximumBatchSize) {
-            let chunk = ids[start..<min(start + ExecutionService.maximumBatchSize, ids.count)]
-            let sql = "SELECT id FROM Auto_TestCase WHERE enabled = 1 AND id IN (\(placeholders(chunk.count)))"
+        for chunk in batches(of: ids) {
+            let sql = "SELECT id FROM Auto_TestCase WHERE enabled = 1 AND id IN (\(SQLText.placeholders(chunk.count)))"
             for row in try all(sql, chunk.map(DatabaseValue.integer)) { known.insert(try row.decode(Int64.self, 0)) }
         }
         return known
@@ -39,9 +38,9 @@ extension DatabaseConnection {
 
     func checkCasesBelong(_ caseIds: [Int64], to executionId: String) throws {
         var inExecution: Set<Int64> = []
-        for start in stride(from: 0, to: caseIds.count, by: ExecutionService.maximumBatchSize) {
-            let chunk = caseIds[start..<min(start + ExecutionService.maximumBatchSize, caseIds.count)]
-            let sql = "SELECT case_id FROM Auto_TestCaseTaskExecutions WHERE execution_id = ? AND case_id IN (\(placeholders(chunk.count)))"
+        for chunk in batches(of: caseIds) {
+            let sql =
+                "SELECT case_id FROM Auto_TestCaseTaskExecutions WHERE execution_id = ? AND case_id IN (\(SQLText.placeholders(chunk.count)))"
             for row in try all(sql, [.text(executionId)] + chunk.map(DatabaseValue.integer)) {
                 inExecution.insert(try row.decode(Int64.self, 0))
             }
@@ -51,10 +50,9 @@ extension DatabaseConnection {
     }
 
     func setStatus(_ status: String, of caseIds: [Int64], in executionId: String) throws {
-        for start in stride(from: 0, to: caseIds.count, by: ExecutionService.maximumBatchSize) {
-            let chunk = caseIds[start..<min(start + ExecutionService.maximumBatchSize, caseIds.count)]
+        for chunk in batches(of: caseIds) {
             try run(
-                "UPDATE Auto_TestCaseTaskExecutions SET status = ? WHERE execution_id = ? AND case_id IN (\(placeholders(chunk.count)))",
+                "UPDATE Auto_TestCaseTaskExecutions SET status = ? WHERE execution_id = ? AND case_id IN (\(SQLText.placeholders(chunk.count)))",
                 [.text(status), .text(executionId)] + chunk.map(DatabaseValue.integer))
         }
     }
@@ -74,8 +72,11 @@ extension DatabaseConnection {
     }
 }
 
-private func placeholders(_ count: Int) -> String {
-    Array(repeating: "?", count: count).joined(separator: ", ")
+/// `ids` in slices of at most ``ExecutionService/maximumBatchSize``, one statement each.
+private func batches(of ids: [Int64]) -> [ArraySlice<Int64>] {
+    stride(from: 0, to: ids.count, by: ExecutionService.maximumBatchSize).map {
+        ids[$0..<min($0 + ExecutionService.maximumBatchSize, ids.count)]
+    }
 }
 
 extension TestRunRecord {

@@ -49,6 +49,10 @@ public protocol DatabaseConnection: Actor {
     /// The SQL dialect the connection speaks.
     nonisolated var dialect: SQLDialect { get }
 
+    /// The server's version (MySQL: for example `10.11.6-MariaDB`; SQLite: `SQLite 3.40.1`), known
+    /// since connecting, so asking costs no round trip.
+    var serverVersion: String { get }
+
     /// Whether a transaction is open on this connection (MySQL: the server's status flag;
     /// SQLite: not in autocommit mode).
     func isInTransaction() -> Bool

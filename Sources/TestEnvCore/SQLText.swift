@@ -10,6 +10,11 @@ public enum SQLText {
         let oneLine = sql.split(whereSeparator: \.isNewline).map { $0.trimmingSpaces() }.joined(separator: " ")
         return oneLine.count > limit ? oneLine.prefix(limit) + "…" : oneLine
     }
+
+    /// `count` bound-parameter markers for a `VALUES (…)` or `IN (…)` list: `"?, ?, ?"`.
+    public static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ", ")
+    }
 }
 
 extension Substring {

@@ -125,9 +125,6 @@ public actor MySQLConnection: DatabaseConnection {
     /// The MySQL protocol counts parameters in 16 bits.
     public func maxBoundParameters() -> Int { 65_535 }
 
-    /// Whether the server is MariaDB, which supports `INSERT … RETURNING`.
-    public var isMariaDB: Bool { serverVersion.contains("MariaDB") }
-
     /// Inside `withTransaction`, refuses statements that would commit the transaction implicitly.
     private func guardTransaction(_ sql: String) throws {
         guard transactionScopeDepth > 0 else { return }

@@ -81,6 +81,8 @@ public actor SQLiteConnection: DatabaseConnection {
 
     public nonisolated var dialect: SQLDialect { .sqlite }
 
+    public var serverVersion: String { "SQLite " + String(cString: sqlite3_libversion()) }
+
     public var transactionScopeDepth = 0
 
     public func isInTransaction() -> Bool {

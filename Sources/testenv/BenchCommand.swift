@@ -155,9 +155,7 @@ struct BenchReport: Encodable {
     }
 
     func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+        try sortedJSON(self)
     }
 
     var text: String {

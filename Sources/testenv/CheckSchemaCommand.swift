@@ -33,17 +33,11 @@ struct CheckSchemaCommand: AsyncParsableCommand {
             let inventory = try await withIsolatedEnvironment(schema: schema, manager: manager) { environment in
                 try await SchemaInventory.take(of: environment)
             }
-            print(json ? try Self.json(inventory) : Self.text(inventory))
+            print(json ? try sortedJSON(inventory) : Self.text(inventory))
         } catch let error as TestEnvError {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             throw ExitCode.failure
         }
-    }
-
-    static func json(_ inventory: SchemaInventory) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(inventory), as: UTF8.self)
     }
 
     static func text(_ inventory: SchemaInventory) -> String {

@@ -27,9 +27,7 @@ struct GCCommand: AsyncParsableCommand {
         configuration.reapsAtStart = false
         let decisions = try await TestEnvironmentManager(configuration: configuration).reap(dryRun: dryRun)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(decisions), as: UTF8.self))
+            print(try sortedJSON(decisions))
             return
         }
         let verb = dryRun ? "would remove" : "removed"

@@ -120,8 +120,8 @@ extension DatabaseConnection {
         case .sqlite:
             return .sqliteRowids
         case .mysql:
-            let version = try get("SELECT VERSION()", [])?.decode(String.self, 0) ?? ""
-            if version.contains("MariaDB") { return .returning }
+            // MariaDB supports INSERT … RETURNING.
+            if serverVersion.contains("MariaDB") { return .returning }
             let settings = try get("SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment", [])
             let lockMode = try settings?.decode(Int.self, 0) ?? 2
             return lockMode <= 1 ? .consecutive(increment: Int64(try settings?.decode(Int.self, 1) ?? 1)) : .none
@@ -152,7 +152,7 @@ private struct InsertPlan {
         quotedColumns = try columns.map(dialect.quoted).joined(separator: ", ")
         quotedKey = try key.map(dialect.quoted)
         wantsIDs = key.map { key in !columns.contains { $0.lowercased() == key.lowercased() } } ?? false
-        rowPlaceholder = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+        rowPlaceholder = "(" + SQLText.placeholders(columns.count) + ")"
     }
 
     func statement(rowCount: Int) -> String {

@@ -190,8 +190,8 @@ public actor DataFactory {
         }
         var byID: [Int64: Row] = [:]
         for chunk in stride(from: 0, to: ids.count, by: 1000).map({ ids[$0..<min($0 + 1000, ids.count)] }) {
-            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-            let sql = "SELECT * FROM \(try dialect.quoted(table)) WHERE \(try dialect.quoted(key)) IN (\(placeholders))"
+            let sql =
+                "SELECT * FROM \(try dialect.quoted(table)) WHERE \(try dialect.quoted(key)) IN (\(SQLText.placeholders(chunk.count)))"
             for row in try await connection.all(sql, chunk.map(DatabaseValue.integer)) { byID[try row.decode(Int64.self, key)] = row }
         }
         return try ids.map { id in

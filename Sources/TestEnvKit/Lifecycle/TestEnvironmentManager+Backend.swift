@@ -91,10 +91,6 @@ extension TestEnvironmentManager {
         }
     }
 
-    func forgetAdminConnection() {
-        adminConnection = nil
-    }
-
     /// The budget of MySQL environments, sized once: the configured cap, or the share of the
     /// connections the server has free now, less this manager's admin and control connections.
     func connectionBudget() async throws -> ConnectionBudget {
