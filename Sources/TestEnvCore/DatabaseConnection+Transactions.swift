@@ -53,6 +53,16 @@ extension DatabaseConnection {
         return try result.get()
     }
 
+    /// Opens a transaction meant to last for a whole test and be rolled back after it, with the
+    /// guard of ``withTransaction(_:)`` on: statements that would commit it implicitly are refused,
+    /// and `withTransaction` inside it uses savepoints.
+    ///
+    /// - Throws: the driver's error when `BEGIN` fails.
+    public func beginGuardedTransaction() throws {
+        try beginTransaction()
+        transactionScopeDepth += 1
+    }
+
     /// Rolls back to `savepoint` (or the whole transaction) if it is still open. The error that led
     /// here is the one that matters, so this one's own failure adds nothing.
     private func undo(to savepoint: String?) {

@@ -32,9 +32,32 @@ public enum ImplicitCommit {
         }
     }
 
+    /// Whether `sql` begins with a statement that changes the schema of a database: `CREATE`,
+    /// `ALTER`, `DROP` or `RENAME` of anything but a temporary table.
+    ///
+    /// ```swift
+    /// ImplicitCommit.changesSchema("CREATE TRIGGER audit AFTER INSERT ON users …")   // true
+    /// ImplicitCommit.changesSchema("TRUNCATE TABLE users")                          // false: rows only
+    /// ```
+    public static func changesSchema(_ sql: String) -> Bool {
+        let words = leadingWords(sql, count: 2)
+        guard let first = words.first else { return false }
+        switch first {
+        case "CREATE", "DROP": return words.count < 2 || words[1] != "TEMPORARY"
+        case "ALTER", "RENAME": return true
+        default: return false
+        }
+    }
+
     /// The first statement of a script that commits implicitly, or nil. Semicolons inside quotes
     /// and comments do not split statements.
     public static func firstCommittingStatement(in script: String) -> String? {
+        firstStatement(in: script, where: causedBy)
+    }
+
+    /// The first statement of a script for which `matches` is true, or nil. Semicolons inside
+    /// quotes do not split statements.
+    public static func firstStatement(in script: String, where matches: (String) -> Bool) -> String? {
         var start = script.startIndex
         var quote: Character?
         var index = script.startIndex
@@ -51,13 +74,13 @@ public enum ImplicitCommit {
                 quote = character
             } else if character == ";" {
                 let statement = String(script[start..<index])
-                if causedBy(statement) { return statement.trimmingSpaces() }
+                if matches(statement) { return statement.trimmingSpaces() }
                 start = script.index(after: index)
             }
             index = script.index(after: index)
         }
         let last = String(script[start...])
-        return causedBy(last) ? last.trimmingSpaces() : nil
+        return matches(last) ? last.trimmingSpaces() : nil
     }
 
     /// The first `count` words of `sql`, upper-cased, skipping leading comments and `=` signs.

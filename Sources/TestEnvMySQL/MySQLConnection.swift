@@ -125,11 +125,28 @@ public actor MySQLConnection: DatabaseConnection {
     /// The MySQL protocol counts parameters in 16 bits.
     public func maxBoundParameters() -> Int { 65_535 }
 
-    /// Inside `withTransaction`, refuses statements that would commit the transaction implicitly.
-    private func guardTransaction(_ sql: String) throws {
-        guard transactionScopeDepth > 0 else { return }
-        if let statement = ImplicitCommit.firstCommittingStatement(in: sql) {
+    /// Whether a statement that changes the schema (`CREATE`, `ALTER`, `DROP`, `RENAME`; not of a
+    /// temporary table) was sent on this connection. A pool that recycles databases reads it: a
+    /// database whose schema a test changed is dropped, never handed to the next test.
+    public private(set) var hasChangedSchema = false
+
+    /// Clears ``hasChangedSchema``: the schema as it is now is the one to keep.
+    public func acceptSchemaChanges() { hasChangedSchema = false }
+
+    /// Refuses, inside `withTransaction`, statements that would commit the transaction implicitly,
+    /// and notes schema changes. `run` and `all` take one statement, so their leading words tell.
+    private func review(statement sql: String) throws {
+        if transactionScopeDepth > 0, ImplicitCommit.causedBy(sql) { throw ImplicitCommitError(statement: sql) }
+        if !hasChangedSchema, ImplicitCommit.changesSchema(sql) { hasChangedSchema = true }
+    }
+
+    /// ``review(statement:)`` for a script of several statements.
+    private func review(script sql: String) throws {
+        if transactionScopeDepth > 0, let statement = ImplicitCommit.firstCommittingStatement(in: sql) {
             throw ImplicitCommitError(statement: statement)
+        }
+        if !hasChangedSchema, ImplicitCommit.firstStatement(in: sql, where: ImplicitCommit.changesSchema) != nil {
+            hasChangedSchema = true
         }
     }
 
@@ -147,7 +164,7 @@ public actor MySQLConnection: DatabaseConnection {
 
     public func executeScript(_ sql: String) throws {
         defer { forgetStatementsIfLost() }
-        try guardTransaction(sql)
+        try review(script: sql)
         let mysql = try openHandle(for: sql)
         let length = UInt(sql.utf8.count)
         guard mysql_real_query(mysql, sql, length) == 0 else {
@@ -223,7 +240,7 @@ public actor MySQLConnection: DatabaseConnection {
 extension MySQLConnection {
     private func execute(_ sql: String, _ bindings: [DatabaseValue], collectingRows: Bool) throws -> (rows: [Row], result: ExecutionResult)
     {
-        try guardTransaction(sql)
+        try review(statement: sql)
         let mysql = try openHandle(for: sql)
         let statement = try prepared(sql, on: mysql)
         defer {

@@ -81,7 +81,10 @@ public actor SQLiteConnection: DatabaseConnection {
 
     public nonisolated var dialect: SQLDialect { .sqlite }
 
-    public var serverVersion: String { "SQLite " + String(cString: sqlite3_libversion()) }
+    public var serverVersion: String { Self.libraryVersion }
+
+    /// The linked SQLite library's version, for example `SQLite 3.40.1`.
+    public static var libraryVersion: String { "SQLite " + String(cString: sqlite3_libversion()) }
 
     public var transactionScopeDepth = 0
 
@@ -162,6 +165,12 @@ public actor SQLiteConnection: DatabaseConnection {
         let rowid = sqlite3_last_insert_rowid(db)
         return (rows, ExecutionResult(affectedRows: changed, lastInsertID: rowid == 0 ? nil : rowid))
     }
+
+    /// The open handle, for the image functions in another file.
+    func database(for operation: String) throws -> OpaquePointer { try openDatabase(for: operation) }
+
+    /// Finalizes every cached statement.
+    func clearStatementCache() { statements.removeAll { sqlite3_finalize($0) } }
 
     private func openDatabase(for sql: String) throws -> OpaquePointer {
         guard let handle else {
