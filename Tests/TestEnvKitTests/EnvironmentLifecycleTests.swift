@@ -45,12 +45,13 @@ struct ExpectedFailure: Error {}
         }
     }
 
-    @Test("Cleanup removes the database, is idempotent, and the manager forgets the environment")
+    @Test("Cleanup removes the database (fresh) or gives it back to the pool, is idempotent, and the manager forgets the environment")
     func cleanupIsIdempotent() async throws {
         let manager = KitTests.manager()
         let environment = try await manager.createIsolatedEnvironment()
         try await manager.cleanupEnvironment(environment)
         try await manager.cleanupEnvironment(environment)
+        await manager.shutdown()
         #expect(await manager.liveEnvironments.isEmpty)
         #expect(await environment.connection.isReady() == false)
         if environment.backend == .mysql {
@@ -66,6 +67,7 @@ struct ExpectedFailure: Error {}
         for _ in 0..<3 { names.insert(try await manager.createIsolatedEnvironment().databaseName) }
         #expect(await manager.liveEnvironments.count == 3)
         try await manager.cleanupAll()
+        await manager.shutdown()
         #expect(await manager.liveEnvironments.isEmpty)
         if KitTests.configuration.backend == .mysql, !names.contains(":memory:") {
             #expect(try await KitTests.existingDatabases(names).isEmpty)
@@ -94,6 +96,7 @@ struct ExpectedFailure: Error {}
             }
         }
         let environment = try #require(seen)
+        await manager.shutdown()
         #expect(await manager.liveEnvironments.isEmpty)
         #expect(await environment.connection.isReady() == false)
         if environment.backend == .mysql {
@@ -118,6 +121,7 @@ struct ExpectedFailure: Error {}
         task.cancel()
         let outcome = await task.result
         #expect(throws: CancellationError.self) { try outcome.get() }
+        await manager.shutdown()
         #expect(await manager.liveEnvironments.isEmpty)
         #expect(await created.connection.isReady() == false)
         if created.backend == .mysql {

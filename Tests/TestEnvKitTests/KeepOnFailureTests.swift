@@ -69,6 +69,7 @@ import Testing
         let passing = try await withIsolatedEnvironment(manager: manager) { env in env.databaseName }
         let first = try #require(await failingTest(manager))
         let second = try #require(await failingTest(manager))
+        await manager.shutdown()  // drops the passing test's database if it went back to a pool
         let existing = try await KitTests.existingDatabases([passing, first.databaseName, second.databaseName])
         #expect(existing == [first.databaseName])
         #expect(await manager.statistics.kept == 1)

@@ -7,17 +7,19 @@ import Testing
 /// The manager of this suite only, so the leak check looks at exactly the databases it created.
 private let parallelManager = KitTests.manager()
 
-/// After every test of the suite has run, asserts that none of the databases the suite's manager
-/// created is left on the server, and that the manager tracks no live environment.
+/// After every test of the suite has run, asserts that the manager tracks no live environment and,
+/// once its pools are shut down, that none of the databases it created is left on the server.
 struct NoLeftoverDatabasesTrait: SuiteTrait, TestScoping {
     let manager: TestEnvironmentManager
 
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
         try await function()
         #expect(await manager.liveEnvironments.isEmpty, "environments left live after the suite")
+        await manager.shutdown()
         let created = await manager.createdDatabases
         if manager.configuration.backend == .mysql, await MySQLTestServer.shouldRun() {
-            #expect(created.count >= 100, "the suite should have created its databases on the server")
+            let reused = await manager.statistics.reused
+            #expect(created.count + reused >= 100, "the suite should have created or reused its databases on the server")
             let leftovers = try await KitTests.existingDatabases(created)
             #expect(leftovers.isEmpty, "databases left on the server: \(leftovers.sorted())")
             let admin = try await MySQLTestServer.connect()

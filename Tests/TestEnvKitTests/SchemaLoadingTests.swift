@@ -82,7 +82,10 @@ import Testing
 
     @Test("A lost admin connection is retried and counted; the environment is still created", .mysqlServer)
     func retriesLostConnection() async throws {
-        let manager = KitTests.manager { $0.backend = .mysql }
+        let manager = KitTests.manager {
+            $0.backend = .mysql
+            $0.isolation = .fresh  // every creation uses the admin connection, with no background work
+        }
         let first = try await manager.createIsolatedEnvironment()
         let adminID = try await manager.admin().connectionID
         let killer = try await MySQLTestServer.connect()
@@ -94,6 +97,7 @@ import Testing
         #expect(statistics.errorsByKind == ["connectionLost": 1])
         #expect(statistics.created == 2)
         try await manager.cleanupAll()
+        await manager.shutdown()
         #expect(try await KitTests.existingDatabases([first.databaseName, second.databaseName]).isEmpty)
     }
 }

@@ -37,11 +37,13 @@ final class IsolatedDatabaseTestCaseTests: IsolatedDatabaseTestCase {
     }
 }
 
-/// tearDown closes the environment's connection and drops its database.
+/// tearDown closes the environment's connection and drops its database, or gives it back to the
+/// pool, which drops it when shut down.
 final class IsolatedDatabaseTestCaseTeardownTests: IsolatedDatabaseTestCase {
     func testTearDownRemovesTheEnvironment() async throws {
         let (name, backend, connection) = (env.databaseName, env.backend, env.connection)
         try await tearDown()  // XCTest calls it again after the test; the second call finds nothing to remove
+        await (try manager).shutdown()
         let ready = await connection.isReady()
         XCTAssertFalse(ready, "tearDown should close the environment's connection")
         if backend == .mysql {

@@ -25,6 +25,8 @@ import TestEnvMySQL
 /// | `CI` | unset | `true`/`1`: the same as `TEST_DB_REQUIRE=1` |
 /// | `TEST_DB_TIMEOUT` | `120` | seconds one environment operation (create, load schema, clean up) may take |
 /// | `TEST_DB_KEEP_ON_FAILURE` | unset | `1`: keep a failed test's database for a day, and print how to connect |
+/// | `TEST_DB_ISOLATION` | `pooled` | `pooled`, `fresh` or `transaction` (see ``IsolationMode``) |
+/// | `TEST_DB_POOL_SIZE` | `4` | the most ready databases a pool keeps per schema, 0–1000 |
 public struct TestEnvConfiguration: Sendable, Hashable {
     /// The backend asked for.
     public var backend: DatabaseBackend
@@ -59,6 +61,11 @@ public struct TestEnvConfiguration: Sendable, Hashable {
     public var connectionShare: Double
     /// How long a request for an environment waits for a place under the cap before failing.
     public var connectionWaitTimeout: Duration
+    /// How environments are isolated from each other (`TEST_DB_ISOLATION`).
+    public var isolation: IsolationMode
+    /// The most ready, unused databases a pool keeps per schema (`TEST_DB_POOL_SIZE`); the pool
+    /// grows towards it only as far as tests ask for databases at the same time.
+    public var poolSize: Int
 
     /// Creates a configuration with the defaults of the table above, ignoring the environment.
     public init(
@@ -66,7 +73,8 @@ public struct TestEnvConfiguration: Sendable, Hashable {
         requiresRequestedBackend: Bool = false, operationTimeout: Duration = .seconds(120), probeTimeout: Duration = .seconds(3),
         creationRetries: Int = 3, lease: Duration = .seconds(600), reapsAtStart: Bool = true,
         keepsFailedEnvironments: Bool = false, keptTimeToLive: Duration = .seconds(24 * 3600), maxKeptEnvironments: Int = 10,
-        maxConcurrentEnvironments: Int? = nil, connectionShare: Double = 0.5, connectionWaitTimeout: Duration = .seconds(120)
+        maxConcurrentEnvironments: Int? = nil, connectionShare: Double = 0.5, connectionWaitTimeout: Duration = .seconds(120),
+        isolation: IsolationMode = .pooled, poolSize: Int = 4
     ) {
         self.backend = backend
         self.mysql = mysql
@@ -83,6 +91,8 @@ public struct TestEnvConfiguration: Sendable, Hashable {
         self.maxConcurrentEnvironments = maxConcurrentEnvironments
         self.connectionShare = connectionShare
         self.connectionWaitTimeout = connectionWaitTimeout
+        self.isolation = isolation
+        self.poolSize = poolSize
     }
 
     /// Reads the configuration from environment variables (see the table above).
@@ -103,6 +113,8 @@ public struct TestEnvConfiguration: Sendable, Hashable {
         configuration.requiresRequestedBackend = required || onCI
         configuration.operationTimeout = try reader.seconds("TEST_DB_TIMEOUT") ?? configuration.operationTimeout
         configuration.keepsFailedEnvironments = try reader.flag("TEST_DB_KEEP_ON_FAILURE") ?? false
+        configuration.isolation = try reader.isolation("TEST_DB_ISOLATION") ?? configuration.isolation
+        configuration.poolSize = try reader.count("TEST_DB_POOL_SIZE", in: 0...1000) ?? configuration.poolSize
         return configuration
     }
 }
@@ -125,6 +137,22 @@ struct EnvironmentReader {
             throw invalid(name, value, accepted: DatabaseBackend.allCases.map(\.rawValue).joined(separator: " or "))
         }
         return backend
+    }
+
+    func isolation(_ name: String) throws -> IsolationMode? {
+        guard let value = string(name) else { return nil }
+        guard let mode = IsolationMode(rawValue: value.lowercased()) else {
+            throw invalid(name, value, accepted: "pooled, fresh or transaction")
+        }
+        return mode
+    }
+
+    func count(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let value = string(name) else { return nil }
+        guard let count = Int(value), range.contains(count) else {
+            throw invalid(name, value, accepted: "a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return count
     }
 
     func port(_ name: String) throws -> Int? {

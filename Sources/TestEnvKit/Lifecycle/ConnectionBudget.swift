@@ -35,6 +35,13 @@ actor ConnectionBudget {
         }
     }
 
+    /// Takes a place only if one is free and nobody waits: for background work that can skip a turn.
+    func tryAcquire() -> Bool {
+        guard inUse < limit, waiting.isEmpty else { return false }
+        inUse += 1
+        return true
+    }
+
     /// A cancelled waiter leaves the queue at once, instead of taking a place nobody will use.
     private func cancel(_ id: UUID) {
         guard let index = waiting.firstIndex(where: { $0.id == id }) else { return }

@@ -26,15 +26,21 @@ struct DatabaseRegistry: Sendable {
                 process_start BIGINT NOT NULL,
                 created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
                 lease_until DATETIME(6) NOT NULL,
-                state VARCHAR(16) NOT NULL
-            ) ENGINE = InnoDB
+                state VARCHAR(16) NOT NULL,
+                fingerprint CHAR(64) NULL
+            ) ENGINE = InnoDB;
+            ALTER TABLE \(Self.table) ADD COLUMN IF NOT EXISTS fingerprint CHAR(64) NULL
             """)
     }
 
-    func register(_ name: String, _ admin: MySQLConnection) async throws {
+    /// Records `name` before it is created; `fingerprint` names the schema it is built from.
+    func register(_ name: String, fingerprint: SchemaFingerprint?, _ admin: MySQLConnection) async throws {
         try await admin.run(
-            "INSERT INTO \(Self.table) (db_name, host, pid, process_start, lease_until, state) VALUES (?, ?, ?, ?, NOW(6) + INTERVAL ? SECOND, 'creating')",
-            [.text(name), .text(owner.host), .integer(Int64(owner.pid)), .integer(owner.startTicks), .integer(leaseSeconds)])
+            "INSERT INTO \(Self.table) (db_name, host, pid, process_start, lease_until, state, fingerprint) VALUES (?, ?, ?, ?, NOW(6) + INTERVAL ? SECOND, 'creating', ?)",
+            [
+                .text(name), .text(owner.host), .integer(Int64(owner.pid)), .integer(owner.startTicks), .integer(leaseSeconds),
+                fingerprint.map { .text($0.value) } ?? .null,
+            ])
     }
 
     func markReady(_ name: String, _ admin: MySQLConnection) async throws {

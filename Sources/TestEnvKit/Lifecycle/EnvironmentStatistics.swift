@@ -11,8 +11,16 @@ public struct EnvironmentStatistics: Sendable, Hashable, CustomStringConvertible
     public internal(set) var created = 0
     /// Environments handed out on SQLite because MySQL was unreachable.
     public internal(set) var createdByFallback = 0
-    /// Environments removed.
+    /// Environments removed (or, from a pool, given back).
     public internal(set) var removed = 0
+    /// Environments handed out from a pool's ready databases (or, in transaction mode, the shared one).
+    public internal(set) var reused = 0
+    /// Pooled databases reset after a test and made ready again.
+    public internal(set) var recycled = 0
+    /// Pooled databases dropped instead of reused: the test changed the schema, or the reset found them unfit.
+    public internal(set) var discarded = 0
+    /// Databases built ahead of demand by the pool's filler.
+    public internal(set) var prebuilt = 0
     /// Environments of failed tests kept for inspection.
     public internal(set) var kept = 0
     /// Creation attempts repeated after a retryable error.
@@ -36,6 +44,6 @@ public struct EnvironmentStatistics: Sendable, Hashable, CustomStringConvertible
         let errors =
             errorsByKind.isEmpty ? "none" : errorsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         return
-            "\(created) environments created (\(createdByFallback) by fallback), \(removed) removed, \(kept) kept, \(retries) retries; errors: \(errors)"
+            "\(created) environments created (\(createdByFallback) by fallback, \(reused) from a pool), \(removed) removed, \(recycled) recycled, \(discarded) discarded, \(kept) kept, \(retries) retries; errors: \(errors)"
     }
 }

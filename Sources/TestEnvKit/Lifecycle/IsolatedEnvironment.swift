@@ -29,10 +29,15 @@ public final class IsolatedEnvironment: Sendable, CustomStringConvertible {
     let interrupt: @Sendable () async -> Void
     /// The SQLite file to delete on cleanup, when there is one.
     let sqliteFile: String?
+    /// How this environment is isolated from others (see ``IsolationMode``).
+    public let isolation: IsolationMode
+    /// The fingerprint of the schema it was built from, when it came from a pool or a template.
+    public let fingerprint: SchemaFingerprint?
 
     init(
         backend: DatabaseBackend, requestedBackend: DatabaseBackend, fallbackReason: String?, databaseName: String,
-        connection: any DatabaseConnection, sqliteFile: String?, interrupt: @escaping @Sendable () async -> Void
+        connection: any DatabaseConnection, sqliteFile: String?, isolation: IsolationMode, fingerprint: SchemaFingerprint?,
+        interrupt: @escaping @Sendable () async -> Void
     ) {
         self.id = UUID()
         self.backend = backend
@@ -41,6 +46,8 @@ public final class IsolatedEnvironment: Sendable, CustomStringConvertible {
         self.databaseName = databaseName
         self.connection = connection
         self.sqliteFile = sqliteFile
+        self.isolation = isolation
+        self.fingerprint = fingerprint
         self.interrupt = interrupt
     }
 

@@ -8,9 +8,11 @@ struct BackendChoice: Sendable {
     let fallbackReason: String?
 }
 
+/// A script as split for one dialect; the file's stamp makes an edited file parse again.
 struct ParsedScriptKey: Hashable {
     let script: SchemaScript
     let dialect: DatabaseBackend
+    let stamp: FileStamp?
 }
 
 extension TestEnvironmentManager {
@@ -86,7 +88,9 @@ extension TestEnvironmentManager {
         settings.readTimeout = configuration.operationTimeout
         return Task {
             let connection = try await MySQLConnection.connect(settings)
-            try await connection.executeScript("SET SESSION lock_wait_timeout = \(lockWait)")
+            // Pool resets empty tables in any order and TRUNCATE tables that foreign keys reference.
+            try await connection.executeScript(
+                "SET SESSION lock_wait_timeout = \(lockWait), innodb_lock_wait_timeout = \(lockWait), foreign_key_checks = 0")
             return connection
         }
     }

@@ -49,7 +49,17 @@ public actor TestEnvironmentManager {
     var leaseRenewal: Task<Void, Never>?
     /// The server-side record of the databases this process creates.
     nonisolated var registry: DatabaseRegistry { DatabaseRegistry(owner: .current, lease: configuration.lease) }
-    private var live: [UUID: IsolatedEnvironment] = [:]
+    var live: [UUID: IsolatedEnvironment] = [:]
+    /// Fingerprints of the schemas in use, recomputed when a file changes.
+    var fingerprints = FingerprintCache()
+    /// SQLite: per schema fingerprint, the image every environment copies.
+    var sqliteTemplates: [SchemaFingerprint: Task<SQLiteImage, any Error>] = [:]
+    /// MySQL: per schema fingerprint, the ready databases.
+    var pools: [SchemaFingerprint: DatabasePool] = [:]
+    /// Resets, refills and drops running off the tests' path; awaited by ``shutdown()``.
+    var backgroundWork: [UUID: Task<Void, Never>] = [:]
+    /// Set while ``shutdown()`` runs, so no new background work starts.
+    var isShuttingDown = false
     private var parsedScripts: [ParsedScriptKey: [ScriptStatement]] = [:]
     /// Every MySQL database this manager created, recorded before the `CREATE DATABASE`.
     public private(set) var createdDatabases: Set<String> = []
@@ -162,50 +172,92 @@ extension TestEnvironmentManager {
 
     private func createMySQLEnvironment(schema: Schema, slot: InterruptSlot) async throws -> IsolatedEnvironment {
         let admin = try await admin()
+        switch configuration.isolation {
+        case .fresh:
+            let database = try await buildMySQLDatabase(schema, fingerprint: nil, admin: admin, slot: slot)
+            return mysqlEnvironment(database.name, database.connection, isolation: .fresh, fingerprint: nil)
+        case .pooled:
+            return try await acquirePooled(schema, admin: admin, slot: slot)
+        case .transaction:
+            return try await acquireShared(schema, admin: admin, slot: slot)
+        }
+    }
+
+    /// Creates a database, records it, and loads `schema` into it; returns it with an open
+    /// connection. A failure removes what was created. A database built `forPool` is dropped by
+    /// the exit handler from the start, so a process that exits mid-build leaves nothing.
+    func buildMySQLDatabase(
+        _ schema: Schema, fingerprint: SchemaFingerprint?, admin: MySQLConnection, slot: InterruptSlot, forPool: Bool = false
+    ) async throws -> (name: String, connection: MySQLConnection) {
         let tracked = await trackingIsAvailable(admin)
         let name = DatabaseName.make()
         createdDatabases.insert(name)
+        if forPool { PoolExitSweep.hold(name, on: configuration.mysql) }
         // No interrupt while the shared admin connection works: a KILL could hit another environment's
         // statement. Its session's lock_wait_timeout bounds what it waits for.
         // Recorded before it exists, so a crash between the two leaves a record the reaper acts on.
         do {
             if tracked {
-                try await registry.register(name, admin)
+                try await registry.register(name, fingerprint: fingerprint, admin)
                 startLeaseRenewal()
             }
             try await admin.executeScript("CREATE DATABASE \(DatabaseName.quoted(name)) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-            var settings = configuration.mysql
-            settings.database = name
-            let connection = try await MySQLConnection.connect(settings)
-            let connectionID = connection.connectionID
-            let interrupt: @Sendable () async -> Void = { [weak self] in await self?.killQuery(connectionID) }
-            slot.set(interrupt)
+            let connection = try await connectEnvironment(to: name, slot: slot)
             do {
                 let others = schema.mysql.isEmpty ? [] : try await otherDatabases(than: name, admin: admin)
                 try await load(schema, backend: .mysql, into: connection, database: name, otherDatabases: others)
+                await connection.acceptSchemaChanges()  // the schema's own DDL is not the test's
                 if tracked { try await registry.markReady(name, admin) }
             } catch {
                 await connection.close()
                 throw error
             }
-            return IsolatedEnvironment(
-                backend: .mysql, requestedBackend: .mysql, fallbackReason: nil, databaseName: name,
-                connection: connection, sqliteFile: nil, interrupt: interrupt)
+            return (name, connection)
         } catch {
             // The record goes only with the database, so the reaper can still find one that stayed.
-            if (try? await admin.executeScript("DROP DATABASE IF EXISTS \(DatabaseName.quoted(name))")) != nil, tracked {
-                try? await registry.unregister(name, admin)
+            if (try? await admin.executeScript("DROP DATABASE IF EXISTS \(DatabaseName.quoted(name))")) != nil {
+                if tracked { try? await registry.unregister(name, admin) }
+                PoolExitSweep.release(name, on: configuration.mysql)
             }
             throw error
         }
     }
 
+    /// A new connection to database `name`; `slot` learns how to stop its statements.
+    func connectEnvironment(to name: String, slot: InterruptSlot) async throws -> MySQLConnection {
+        var settings = configuration.mysql
+        settings.database = name
+        let connection = try await MySQLConnection.connect(settings)
+        slot.set(killer(of: connection))
+        return connection
+    }
+
+    private func killer(of connection: MySQLConnection) -> @Sendable () async -> Void {
+        let connectionID = connection.connectionID
+        return { [weak self] in await self?.killQuery(connectionID) }
+    }
+
+    func mysqlEnvironment(_ name: String, _ connection: MySQLConnection, isolation: IsolationMode, fingerprint: SchemaFingerprint?)
+        -> IsolatedEnvironment
+    {
+        IsolatedEnvironment(
+            backend: .mysql, requestedBackend: .mysql, fallbackReason: nil, databaseName: name, connection: connection, sqliteFile: nil,
+            isolation: isolation, fingerprint: fingerprint, interrupt: killer(of: connection))
+    }
+
     private func createSQLiteEnvironment(_ choice: BackendChoice, schema: Schema, slot: InterruptSlot) async throws -> IsolatedEnvironment {
         let file = try sqliteFile()
+        // Pooled and transaction modes copy a template built once per schema; fresh runs the scripts.
+        let template = configuration.isolation == .fresh || schema.sqlite.isEmpty ? nil : try await sqliteTemplate(schema)
+        if let file, let template { try SQLiteConnection.write(template.image, to: file) }
         let connection = try await SQLiteConnection.open(SQLiteConfiguration(path: file ?? ":memory:"))
         slot.set { connection.interrupt() }
         do {
-            try await load(schema, backend: .sqlite, into: connection, database: file ?? ":memory:", otherDatabases: [])
+            if let template {
+                if file == nil { try await connection.load(template.image) }
+            } else {
+                try await load(schema, backend: .sqlite, into: connection, database: file ?? ":memory:", otherDatabases: [])
+            }
         } catch {
             await connection.close()
             if let file { Self.deleteSQLiteFile(file) }
@@ -213,7 +265,8 @@ extension TestEnvironmentManager {
         }
         return IsolatedEnvironment(
             backend: .sqlite, requestedBackend: configuration.backend, fallbackReason: choice.fallbackReason,
-            databaseName: file ?? ":memory:", connection: connection, sqliteFile: file, interrupt: { connection.interrupt() })
+            databaseName: file ?? ":memory:", connection: connection, sqliteFile: file, isolation: configuration.isolation,
+            fingerprint: template?.fingerprint, interrupt: { connection.interrupt() })
     }
 
     /// nil for `:memory:`; otherwise a new file in the configured directory, or beside the configured file.
@@ -237,13 +290,13 @@ extension TestEnvironmentManager {
         return url.deletingLastPathComponent().appendingPathComponent("\(stem)-\(unique).\(suffix)").path
     }
 
-    private func otherDatabases(than name: String, admin: MySQLConnection) async throws -> Set<String> {
+    func otherDatabases(than name: String, admin: MySQLConnection) async throws -> Set<String> {
         let rows = try await admin.all(
             "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN (?, 'information_schema')", [.text(name)])
         return Set(try rows.map { try $0.decode(String.self, 0).lowercased() })
     }
 
-    private func load(
+    func load(
         _ schema: Schema, backend: DatabaseBackend, into connection: any DatabaseConnection, database: String, otherDatabases: Set<String>
     ) async throws {
         var statementGuard = SchemaStatementGuard(
@@ -265,7 +318,7 @@ extension TestEnvironmentManager {
 
     /// A script's statements, read and split once per manager.
     private func statements(of script: SchemaScript, dialect: DatabaseBackend) throws -> [ScriptStatement] {
-        let key = ParsedScriptKey(script: script, dialect: dialect)
+        let key = ParsedScriptKey(script: script, dialect: dialect, stamp: script.stamp)
         if let parsed = parsedScripts[key] { return parsed }
         let parsed = SQLScriptSplitter.split(try script.contents(), dialect: dialect)
         guard !parsed.isEmpty else {
@@ -308,9 +361,27 @@ extension TestEnvironmentManager {
     /// - Throws: ``TestEnvError/Code/cleanupFailed`` or `timeout` when the drop fails.
     public func cleanupEnvironment(_ environment: IsolatedEnvironment, testFailed: Bool = false) async throws {
         guard live.removeValue(forKey: environment.id) != nil else { return }
+        let connection = environment.connection as? MySQLConnection
+        // Read before closing: a database whose schema the test changed must not be reused.
+        let schemaChanged = await connection?.hasChangedSchema ?? false
+        let stillInTransaction = await environment.connection.isInTransaction()
+        if stillInTransaction { try? await environment.connection.rollback() }
         await environment.connection.close()
         if environment.backend == .mysql { try? await budget?.value.release() }
-        if testFailed, configuration.keepsFailedEnvironments, await keep(environment) { return }
+        let keepable = environment.isolation != .transaction || environment.backend == .sqlite
+        if testFailed, configuration.keepsFailedEnvironments, keepable, await keep(environment) { return }
+        if environment.backend == .mysql, let fingerprint = environment.fingerprint {
+            statistics.removed += 1
+            switch environment.isolation {
+            case .pooled:
+                giveBack(
+                    environment.databaseName, fingerprint: fingerprint, schemaChanged: schemaChanged,
+                    closedConnection: connection?.connectionID ?? 0)
+            case .transaction: leaveShared(environment.databaseName, fingerprint: fingerprint, committed: !stillInTransaction)
+            case .fresh: break
+            }
+            return
+        }
         do {
             try await remove(environment)
             statistics.removed += 1
@@ -338,19 +409,24 @@ extension TestEnvironmentManager {
     private func remove(_ environment: IsolatedEnvironment) async throws {
         switch environment.backend {
         case .mysql:
-            let admin = try await adminWaitingForSlot()
-            let drop = "DROP DATABASE IF EXISTS \(DatabaseName.quoted(environment.databaseName))"
-            // The admin connection is shared, so no KILL: its session's lock_wait_timeout bounds the drop.
-            let stopDrop: @Sendable () async -> Void = {}
-            let registry = trackingAvailable == true ? registry : nil
-            try await TimeLimit.run(configuration.operationTimeout, operation: "dropping \(environment.databaseName)", interrupt: stopDrop)
-            {
-                try await admin.executeScript(drop)
-                try await registry?.unregister(environment.databaseName, admin)
-            }
+            try await dropMySQLDatabase(environment.databaseName)
         case .sqlite:
             if let file = environment.sqliteFile { Self.deleteSQLiteFile(file) }
         }
+    }
+
+    /// Drops a database this manager created, and its record.
+    func dropMySQLDatabase(_ name: String) async throws {
+        let admin = try await adminWaitingForSlot()
+        let drop = "DROP DATABASE IF EXISTS \(DatabaseName.quoted(name))"
+        // The admin connection is shared, so no KILL: its session's lock_wait_timeout bounds the drop.
+        let stopDrop: @Sendable () async -> Void = {}
+        let registry = trackingAvailable == true ? registry : nil
+        try await TimeLimit.run(configuration.operationTimeout, operation: "dropping \(name)", interrupt: stopDrop) {
+            try await admin.executeScript(drop)
+            try await registry?.unregister(name, admin)
+        }
+        PoolExitSweep.release(name, on: configuration.mysql)
     }
 
     private static func deleteSQLiteFile(_ path: String) {

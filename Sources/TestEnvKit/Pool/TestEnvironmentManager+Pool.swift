@@ -1,0 +1,256 @@
+import Foundation
+import TestEnvCore
+import TestEnvMySQL
+import TestEnvSQLite
+
+// MARK: - Fingerprints and SQLite templates
+
+extension TestEnvironmentManager {
+    /// The fingerprint of `schema` on `backend`, recomputed only when one of its files changed.
+    func fingerprint(_ schema: Schema, backend: DatabaseBackend, serverVersion: String) throws -> SchemaFingerprint {
+        try fingerprints.fingerprint(schema, backend: backend, serverVersion: serverVersion)
+    }
+
+    /// The SQLite image of `schema`, built once per fingerprint.
+    func sqliteTemplate(_ schema: Schema) async throws -> (image: SQLiteImage, fingerprint: SchemaFingerprint) {
+        let fingerprint = try fingerprint(schema, backend: .sqlite, serverVersion: SQLiteConnection.libraryVersion)
+        let task =
+            sqliteTemplates[fingerprint]
+            ?? Task {
+                let template = try await SQLiteConnection.open()
+                do {
+                    try await self.load(schema, backend: .sqlite, into: template, database: ":memory:", otherDatabases: [])
+                    let image = try await template.image()
+                    await template.close()
+                    return image
+                } catch {
+                    await template.close()
+                    throw error
+                }
+            }
+        sqliteTemplates[fingerprint] = task
+        do { return (try await task.value, fingerprint) } catch {
+            if sqliteTemplates[fingerprint] == task { sqliteTemplates[fingerprint] = nil }
+            throw error
+        }
+    }
+}
+
+// MARK: - MySQL: the warm pool
+
+extension TestEnvironmentManager {
+    /// Hands out a ready database of `schema`'s pool; builds one when none is ready.
+    func acquirePooled(_ schema: Schema, admin: MySQLConnection, slot: InterruptSlot) async throws -> IsolatedEnvironment {
+        let fingerprint = try fingerprint(schema, backend: .mysql, serverVersion: await admin.serverVersion)
+        _ = try await profile(of: fingerprint, schema: schema, admin: admin)
+        if let name = pools[fingerprint]?.ready.popLast() {
+            PoolExitSweep.release(name, on: configuration.mysql)
+            refill(fingerprint)
+            do {
+                let connection = try await connectEnvironment(to: name, slot: slot)
+                statistics.reused += 1
+                return mysqlEnvironment(name, connection, isolation: .pooled, fingerprint: fingerprint)
+            } catch {
+                startBackground { try? await $0.dropMySQLDatabase(name) }
+                throw error
+            }
+        }
+        // None ready: the tests ask faster than the pool refills, so it aims higher.
+        let target = min(configuration.poolSize, (pools[fingerprint]?.target ?? 0) + 1)
+        pools[fingerprint]?.target = target
+        let database = try await buildMySQLDatabase(schema, fingerprint: fingerprint, admin: admin, slot: slot)
+        refill(fingerprint)
+        return mysqlEnvironment(database.name, database.connection, isolation: .pooled, fingerprint: fingerprint)
+    }
+
+    /// The profile of a fresh database of `fingerprint`, taken once from the first database built;
+    /// that database becomes the template when the schema ships reference rows, else the first ready one.
+    private func profile(of fingerprint: SchemaFingerprint, schema: Schema, admin: MySQLConnection) async throws -> DatabaseProfile {
+        if pools[fingerprint] == nil { pools[fingerprint] = DatabasePool(schema: schema) }
+        let task =
+            pools[fingerprint]?.profile
+            ?? Task {
+                let database = try await self.buildMySQLDatabase(
+                    schema, fingerprint: fingerprint, admin: admin, slot: InterruptSlot(), forPool: true)
+                await database.connection.close()
+                var profile = try await DatabaseProfile.take(of: database.name, admin: admin)
+                self.adopt(database.name, into: fingerprint, asTemplate: profile.hasReferenceRows)
+                if profile.hasReferenceRows { profile.template = database.name }
+                return profile
+            }
+        pools[fingerprint]?.profile = task
+        do { return try await task.value } catch {
+            if pools[fingerprint]?.profile == task { pools[fingerprint]?.profile = nil }
+            throw error
+        }
+    }
+
+    private func adopt(_ name: String, into fingerprint: SchemaFingerprint, asTemplate: Bool) {
+        PoolExitSweep.hold(name, on: configuration.mysql)
+        if asTemplate { pools[fingerprint]?.template = name } else { pools[fingerprint]?.ready.append(name) }
+    }
+
+    /// Starts building databases until the pool's ready ones, with those being built, reach its target.
+    private func refill(_ fingerprint: SchemaFingerprint) {
+        guard !isShuttingDown, let pool = pools[fingerprint], let schema = pools[fingerprint]?.schema else { return }
+        for _ in 0..<max(0, pool.target - pool.ready.count - pool.building) {
+            pools[fingerprint]?.building += 1
+            startBackground { manager in
+                await manager.fillOne(fingerprint, schema: schema)
+            }
+        }
+    }
+
+    private func fillOne(_ fingerprint: SchemaFingerprint, schema: Schema) async {
+        defer { pools[fingerprint]?.building -= 1 }
+        // The filler only uses a connection the budget has free now: tests come first.
+        guard let budget = try? await connectionBudget(), await budget.tryAcquire() else { return }
+        do {
+            let admin = try await admin()
+            let database = try await buildMySQLDatabase(
+                schema, fingerprint: fingerprint, admin: admin, slot: InterruptSlot(), forPool: true)
+            await database.connection.close()
+            await budget.release()
+            if pools[fingerprint] == nil || isShuttingDown {
+                try await dropMySQLDatabase(database.name)
+            } else {
+                adopt(database.name, into: fingerprint, asTemplate: false)
+                statistics.prebuilt += 1
+            }
+        } catch {
+            await budget.release()
+            statistics.record(error)
+            logger.debug("TestEnvKit could not build a database for the pool: \(error)")
+        }
+    }
+
+    /// Takes back a pooled database after its test: reset in the background and made ready again,
+    /// or dropped when its schema changed or the reset finds it cannot be reused.
+    func giveBack(_ name: String, fingerprint: SchemaFingerprint, schemaChanged: Bool, closedConnection: UInt) {
+        guard !schemaChanged else {
+            statistics.discarded += 1
+            logger.debug("Dropping \(name) instead of reusing it: its test changed the schema")
+            startBackground { try? await $0.dropMySQLDatabase(name) }
+            return
+        }
+        startBackground { await $0.recycle(name, fingerprint: fingerprint, closedConnection: closedConnection) }
+    }
+
+    private func recycle(_ name: String, fingerprint: SchemaFingerprint, closedConnection: UInt) async {
+        do {
+            guard let profile = try await pools[fingerprint]?.profile?.value else { throw CancellationError() }
+            let outcome = try await DatabaseReset.reset(
+                name, to: profile, closedConnection: closedConnection, admin: try await admin())
+            guard case .clean = outcome, !isShuttingDown, let pool = pools[fingerprint], pool.ready.count < configuration.poolSize else {
+                if case .discard(let reason) = outcome {
+                    statistics.discarded += 1
+                    logger.notice("Dropping \(name) instead of reusing it: \(reason)")
+                }
+                try await dropMySQLDatabase(name)
+                return
+            }
+            statistics.recycled += 1
+            adopt(name, into: fingerprint, asTemplate: false)
+        } catch {
+            statistics.record(error)
+            logger.warning("Dropping \(name): resetting it failed: \(error)")
+            try? await dropMySQLDatabase(name)
+        }
+    }
+
+    /// Runs `work` off the caller's path; ``shutdown()`` waits for it.
+    private func startBackground(_ work: @escaping @Sendable (isolated TestEnvironmentManager) async -> Void) {
+        let id = UUID()
+        backgroundWork[id] = Task {
+            await work(self)
+            self.backgroundWork[id] = nil
+        }
+    }
+}
+
+// MARK: - MySQL: transaction mode
+
+extension TestEnvironmentManager {
+    /// A connection with an open, guarded transaction on the database `schema`'s tests share.
+    func acquireShared(_ schema: Schema, admin: MySQLConnection, slot: InterruptSlot) async throws -> IsolatedEnvironment {
+        let fingerprint = try fingerprint(schema, backend: .mysql, serverVersion: await admin.serverVersion)
+        if pools[fingerprint] == nil { pools[fingerprint] = DatabasePool(schema: schema) }
+        let task =
+            pools[fingerprint]?.shared
+            ?? Task {
+                let database = try await self.buildMySQLDatabase(
+                    schema, fingerprint: fingerprint, admin: admin, slot: InterruptSlot(), forPool: true)
+                await database.connection.close()
+                PoolExitSweep.hold(database.name, on: self.configuration.mysql)
+                return database.name
+            }
+        pools[fingerprint]?.shared = task
+        let name: String
+        do { name = try await task.value } catch {
+            if pools[fingerprint]?.shared == task { pools[fingerprint]?.shared = nil }
+            throw error
+        }
+        pools[fingerprint]?.sharedName = name
+        let connection = try await connectEnvironment(to: name, slot: slot)
+        do { try await connection.beginGuardedTransaction() } catch {
+            await connection.close()
+            throw error
+        }
+        statistics.reused += 1
+        return mysqlEnvironment(name, connection, isolation: .transaction, fingerprint: fingerprint)
+    }
+
+    /// After a transaction-mode test: when it committed (its transaction was gone), the shared
+    /// database holds its rows, so later tests get a new one.
+    func leaveShared(_ name: String, fingerprint: SchemaFingerprint, committed: Bool) {
+        guard committed, pools[fingerprint]?.sharedName == name else { return }
+        logger.warning(
+            "A test in transaction mode ended its transaction (COMMIT, or a statement that commits) on \(name); later tests get a new shared database."
+        )
+        pools[fingerprint]?.retired.append(name)
+        pools[fingerprint]?.shared = nil
+        pools[fingerprint]?.sharedName = nil
+    }
+}
+
+// MARK: - Shutting down
+
+extension TestEnvironmentManager {
+    /// Waits until the pools' background work — resets, refills, drops — has finished, for
+    /// benchmarks and tests that look at the server afterwards.
+    public func waitForBackgroundWork() async {
+        while let (_, work) = backgroundWork.first {
+            await work.value
+        }
+    }
+
+    /// Waits for background work, then drops every database the pools hold (ready, template and
+    /// shared ones) and forgets the SQLite templates. Environments still in use are left alone.
+    /// The manager stays usable; the next environment builds a new pool.
+    ///
+    /// At a normal process exit an exit handler drops pooled databases too, so calling this is
+    /// optional; it is for long-lived processes and for tests that check what is left.
+    ///
+    /// ```swift
+    /// await manager.shutdown()
+    /// ```
+    public func shutdown() async {
+        isShuttingDown = true
+        defer { isShuttingDown = false }
+        await waitForBackgroundWork()
+        let pools = self.pools
+        self.pools = [:]
+        sqliteTemplates = [:]
+        let inUse = Set(live.values.map(\.databaseName))
+        for pool in pools.values {
+            for name in pool.held where !inUse.contains(name) {
+                do {
+                    try await dropMySQLDatabase(name)
+                } catch {
+                    logger.error(
+                        "TestEnvKit could not drop pooled database \(name); the exit handler or the next run's reaper will: \(error)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+
+/// Identifies a schema as one backend loads it: a SHA-256 of the scripts' contents (line endings
+/// normalized, in order), the backend, the server's version and the database-statement policy.
+///
+/// Work done for a schema — a SQLite template, a pool of ready MySQL databases — is keyed by its
+/// fingerprint, so it is reused for the same schema and never for another. Editing a schema file
+/// changes the fingerprint, and the next environment is built from the new text.
+///
+/// ```swift
+/// let fingerprint = try SchemaFingerprint(schema, backend: .sqlite, serverVersion: "SQLite 3.40.1")
+/// print(fingerprint)   // "3f1c9a0e5b7d2c41"
+/// ```
+public struct SchemaFingerprint: Sendable, Hashable, CustomStringConvertible {
+    /// 64 lowercase hex digits.
+    public let value: String
+
+    /// Computes the fingerprint, reading the schema's files.
+    ///
+    /// - Throws: ``TestEnvError/Code/schemaFileUnreadable`` when a file cannot be read.
+    public init(_ schema: Schema, backend: DatabaseBackend, serverVersion: String) throws {
+        var hash = SHA256()
+        for part in ["testenv-schema-v1", backend.rawValue, serverVersion, "\(schema.databaseStatements)"] {
+            hash.update(part.utf8)
+            hash.update([0])
+        }
+        for script in schema.scripts(for: backend) {
+            let contents = try script.contents()
+            hash.update(String(contents.utf8.count).utf8)
+            hash.update([0])
+            hash.update(contents.utf8)
+        }
+        value = hash.finalizeHex()
+    }
+
+    /// The first 16 hex digits, enough to tell schemas apart in logs.
+    public var description: String { String(value.prefix(16)) }
+}
+
+/// Remembers fingerprints, recomputing one only when a file's size or modification time changed,
+/// so asking per environment costs a `stat` per file rather than a read and a hash.
+struct FingerprintCache {
+    private struct Key: Hashable {
+        let schema: Schema
+        let backend: DatabaseBackend
+        let serverVersion: String
+    }
+
+    private var entries: [Key: (stamps: [FileStamp?], fingerprint: SchemaFingerprint)] = [:]
+
+    mutating func fingerprint(_ schema: Schema, backend: DatabaseBackend, serverVersion: String) throws -> SchemaFingerprint {
+        let key = Key(schema: schema, backend: backend, serverVersion: serverVersion)
+        let stamps = schema.scripts(for: backend).map(\.stamp)
+        if let entry = entries[key], entry.stamps == stamps { return entry.fingerprint }
+        let fingerprint = try SchemaFingerprint(schema, backend: backend, serverVersion: serverVersion)
+        entries[key] = (stamps, fingerprint)
+        return fingerprint
+    }
+}
+
+/// What changes when a file is edited: its size and modification time.
+struct FileStamp: Hashable {
+    let size: Int
+    let modified: Date
+}
+
+extension SchemaScript {
+    /// The file's size and modification time; nil for text, or when the file cannot be read.
+    var stamp: FileStamp? {
+        guard case .file(let path) = source,
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let size = attributes[.size] as? Int, let modified = attributes[.modificationDate] as? Date
+        else { return nil }
+        return FileStamp(size: size, modified: modified)
+    }
+}

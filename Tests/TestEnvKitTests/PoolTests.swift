@@ -1,0 +1,248 @@
+import Foundation
+import TestEnvCore
+import TestEnvMySQL
+import TestEnvTestSupport
+import Testing
+
+@testable import TestEnvKit
+
+/// A schema with what a reset must get right: counters, a foreign key, reference rows (with a
+/// counter), a view, a trigger that writes another table, and a procedure.
+let poolSchemaSQL = """
+    CREATE TABLE accounts (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(50) NOT NULL);
+    CREATE TABLE entries (
+        id BIGINT AUTO_INCREMENT PRIMARY KEY, account_id INT NOT NULL, amount INT NOT NULL,
+        FOREIGN KEY (account_id) REFERENCES accounts (id));
+    CREATE TABLE audit (id INT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(100) NOT NULL);
+    CREATE TABLE statuses (id INT AUTO_INCREMENT PRIMARY KEY, label VARCHAR(20) NOT NULL UNIQUE);
+    INSERT INTO statuses (label) VALUES ('open'), ('closed');
+    CREATE VIEW balances AS SELECT account_id, SUM(amount) AS total FROM entries GROUP BY account_id;
+    CREATE TRIGGER entries_audit AFTER INSERT ON entries FOR EACH ROW INSERT INTO audit (note) VALUES (CONCAT('entry ', NEW.id));
+    CREATE PROCEDURE open_account(IN account_name VARCHAR(50)) INSERT INTO accounts (name) VALUES (account_name);
+    """
+
+let poolSchema = Schema(mysql: [.text(poolSchemaSQL, name: "pool.sql")])
+
+@Suite(.mysqlServer) struct MySQLPoolTests {
+    private func manager(_ change: (inout TestEnvConfiguration) -> Void = { _ in }) -> TestEnvironmentManager {
+        KitTests.manager {
+            $0.backend = .mysql
+            $0.isolation = .pooled
+            $0.poolSize = 4
+            change(&$0)
+        }
+    }
+
+    /// Everything a test could observe about a database: objects, columns, counters, triggers, routines and rows.
+    private func snapshot(_ env: IsolatedEnvironment) async throws -> [String] {
+        let db = env.connection
+        let name: DatabaseValue = .text(env.databaseName)
+        var lines: [String] = []
+        for sql in [
+            "SELECT TABLE_NAME, TABLE_TYPE, AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME",
+            "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION",
+            "SELECT TRIGGER_NAME, ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY TRIGGER_NAME",
+            "SELECT ROUTINE_NAME, ROUTINE_DEFINITION FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? ORDER BY ROUTINE_NAME",
+        ] {
+            lines += try await db.all(sql, [name]).map { "\($0.values)" }
+        }
+        for table in ["accounts", "entries", "audit", "statuses"] {
+            lines += try await db.all("SELECT * FROM \(table) ORDER BY id").map { "\(table): \($0.values)" }
+        }
+        return lines
+    }
+
+    /// Writes to every kind of table: rows, moved counters, a trigger's rows, changed reference rows.
+    private func dirty(_ env: IsolatedEnvironment) async throws {
+        let db = env.connection
+        try await db.run("CALL open_account(?)", ["ada"])
+        try await db.run("INSERT INTO accounts (name) VALUES (?), (?)", ["bob", "eve"])
+        try await db.run("INSERT INTO entries (account_id, amount) VALUES (1, 10), (2, 20)")
+        try await db.run("DELETE FROM accounts WHERE id = 3")
+        try await db.run("UPDATE statuses SET label = 'reopened' WHERE id = 2")
+        try await db.run("INSERT INTO statuses (label) VALUES ('archived')")
+        try await db.run("DELETE FROM statuses WHERE id = 1")
+    }
+
+    @Test("A recycled database is indistinguishable from a fresh one: rows, counters, reference rows, view, trigger, procedure")
+    func recycledEqualsFresh() async throws {
+        let pooled = manager()
+        let fresh = manager { $0.isolation = .fresh }
+        let first = try await pooled.createIsolatedEnvironment(schema: poolSchema)
+        try await dirty(first)
+        try await pooled.cleanupEnvironment(first)
+        await pooled.waitForBackgroundWork()
+        #expect(await pooled.statistics.recycled == 1)
+        // Take ready databases until the recycled one comes out; the filler built others meanwhile.
+        var taken: [IsolatedEnvironment] = []
+        while taken.last?.databaseName != first.databaseName, taken.count <= 4 {
+            taken.append(try await pooled.createIsolatedEnvironment(schema: poolSchema))
+        }
+        let reused = try #require(taken.last)
+        #expect(reused.databaseName == first.databaseName, "the pool should hand out the recycled database")
+        let reference = try await fresh.createIsolatedEnvironment(schema: poolSchema)
+        let expected = try await snapshot(reference)
+        #expect(expected.contains { $0.hasPrefix("statuses:") }, "the snapshot should include reference rows")
+        #expect(try await snapshot(reused) == expected)
+        let id = try await reused.connection.run("INSERT INTO accounts (name) VALUES ('first')").lastInsertID
+        #expect(id == 1)
+        for env in taken { try await pooled.cleanupEnvironment(env) }
+        try await fresh.cleanupEnvironment(reference)
+        await pooled.shutdown()
+    }
+
+    @Test("A database whose schema the test changed is dropped, never handed out again")
+    func schemaChangeIsNotRecycled() async throws {
+        let pooled = manager()
+        let first = try await pooled.createIsolatedEnvironment(schema: poolSchema)
+        try await first.connection.executeScript("ALTER TABLE accounts ADD COLUMN nickname VARCHAR(20)")
+        try await pooled.cleanupEnvironment(first)
+        await pooled.waitForBackgroundWork()
+        #expect(await pooled.statistics.discarded == 1)
+        #expect(try await KitTests.existingDatabases([first.databaseName]).isEmpty)
+        let next = try await pooled.createIsolatedEnvironment(schema: poolSchema)
+        let columns = try await next.connection.all("SHOW COLUMNS FROM accounts").map { try $0.decode(String.self, 0) }
+        #expect(columns == ["id", "name"])
+        try await pooled.cleanupEnvironment(next)
+        await pooled.shutdown()
+    }
+
+    @Test("A table added through a connection the pool did not hand out is caught by the server-side check")
+    func foreignSchemaChangeIsCaught() async throws {
+        let pooled = manager()
+        let first = try await pooled.createIsolatedEnvironment(schema: poolSchema)
+        let other = try await MySQLTestServer.connect(database: first.databaseName)
+        try await other.executeScript("CREATE TABLE sneaky (id INT)")
+        await other.close()
+        try await pooled.cleanupEnvironment(first)
+        await pooled.waitForBackgroundWork()
+        #expect(await pooled.statistics.discarded == 1)
+        #expect(try await KitTests.existingDatabases([first.databaseName]).isEmpty)
+        await pooled.shutdown()
+    }
+
+    @Test("A database another connection still uses is not recycled")
+    func lingeringConnectionPreventsRecycling() async throws {
+        let pooled = manager()
+        let first = try await pooled.createIsolatedEnvironment(schema: poolSchema)
+        let other = try await MySQLTestServer.connect(database: first.databaseName)
+        try await pooled.cleanupEnvironment(first)
+        await pooled.waitForBackgroundWork()
+        #expect(await pooled.statistics.discarded == 1)
+        #expect(await pooled.statistics.recycled == 0)
+        await other.close()
+        await pooled.shutdown()
+        #expect(try await KitTests.existingDatabases([first.databaseName]).isEmpty)
+    }
+
+    @Test("Parallel tests never hold the same database at the same time", .timeLimit(.minutes(2)))
+    func noDatabaseIsSharedWhileHeld() async throws {
+        let pooled = manager { $0.poolSize = 3 }
+        let holders = Holders()
+        // Four workers, ten tests each: the pool hands back recycled databases as the workers go on.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<4 {
+                group.addTask {
+                    for round in 0..<10 {
+                        let label = "w\(worker)r\(round)"
+                        try await withIsolatedEnvironment(schema: poolSchema, manager: pooled) { env in
+                            await holders.enter(env.databaseName)
+                            try await env.connection.run("INSERT INTO accounts (name) VALUES (?)", [.text(label)])
+                            try await Task.sleep(for: .milliseconds(Int.random(in: 1...10)))
+                            let names = try await env.connection.all("SELECT name FROM accounts").map { try $0.decode(String.self, 0) }
+                            #expect(names == [label])
+                            await holders.leave(env.databaseName)
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(await holders.collisions.isEmpty)
+        #expect(await pooled.statistics.reused > 0, "with 40 tests and recycling, some databases should be reused")
+        await pooled.shutdown()
+        #expect(try await KitTests.existingDatabases(await pooled.createdDatabases).isEmpty)
+    }
+
+    @Test("Every pooled database carries its schema's fingerprint in the tracking table")
+    func trackedWithFingerprint() async throws {
+        let pooled = manager()
+        let env = try await pooled.createIsolatedEnvironment(schema: poolSchema)
+        let admin = try await MySQLTestServer.connect()
+        let row = try await admin.get(
+            "SELECT fingerprint, state FROM \(DatabaseRegistry.table) WHERE db_name = ?", [.text(env.databaseName)])
+        await admin.close()
+        #expect(try row?.decode(String?.self, "fingerprint") == env.fingerprint?.value)
+        #expect(env.fingerprint?.value.count == 64)
+        try await pooled.cleanupEnvironment(env)
+        await pooled.shutdown()
+    }
+
+    @Test("A process that exits normally leaves no pooled database behind (exit handler)")
+    func exitHandlerDropsPool() async throws {
+        let holder = try await HeldEnvironments.start(count: 3, arguments: ["--release-and-exit"])
+        try await holder.waitForExit()
+        #expect(holder.names.count >= 3)
+        #expect(try await KitTests.existingDatabases(Set(holder.names)).isEmpty)
+        let admin = try await MySQLTestServer.connect()
+        let records = try await admin.all("SELECT db_name FROM \(DatabaseRegistry.table)").map { try $0.decode(String.self, 0) }
+        await admin.close()
+        #expect(Set(holder.names).isDisjoint(with: records))
+    }
+}
+
+@Suite(.mysqlServer) struct TransactionModeTests {
+    private let manager = KitTests.manager {
+        $0.backend = .mysql
+        $0.isolation = .transaction
+    }
+
+    @Test("Transaction mode: tests share one database, see none of each other's rows, and everything is rolled back")
+    func rolledBack() async throws {
+        let first = try await manager.createIsolatedEnvironment(schema: poolSchema)
+        let second = try await manager.createIsolatedEnvironment(schema: poolSchema)
+        #expect(first.databaseName == second.databaseName)
+        #expect(first.isolation == .transaction)
+        try await first.connection.run("INSERT INTO accounts (name) VALUES ('ada')")
+        #expect(try await second.connection.get("SELECT COUNT(*) FROM accounts")?.decode(Int.self, 0) == 0)
+        try await manager.cleanupEnvironment(first)
+        try await manager.cleanupEnvironment(second)
+        let third = try await manager.createIsolatedEnvironment(schema: poolSchema)
+        #expect(try await third.connection.get("SELECT COUNT(*) FROM accounts")?.decode(Int.self, 0) == 0)
+        #expect(try await third.connection.get("SELECT COUNT(*) FROM statuses")?.decode(Int.self, 0) == 2)
+        try await manager.cleanupEnvironment(third)
+        await manager.shutdown()
+        #expect(try await KitTests.existingDatabases([first.databaseName]).isEmpty)
+    }
+
+    @Test("Transaction mode refuses statements that would commit the test's transaction, and nests withTransaction as savepoints")
+    func guardAndSavepoints() async throws {
+        let env = try await manager.createIsolatedEnvironment(schema: poolSchema)
+        let refused = await driverError { try await env.connection.executeScript("ALTER TABLE accounts ADD COLUMN x INT") }
+        #expect(refused is ImplicitCommitError)
+        try await env.connection.run("INSERT INTO accounts (name) VALUES ('kept')")
+        let inner = await capture {
+            try await env.connection.withTransaction { tx in
+                try tx.run("INSERT INTO accounts (name) VALUES ('undone')")
+                throw ExpectedFailure()
+            }
+        }
+        #expect(throws: ExpectedFailure.self) { try inner.get() }
+        let names = try await env.connection.all("SELECT name FROM accounts").map { try $0.decode(String.self, 0) }
+        #expect(names == ["kept"])
+        try await manager.cleanupEnvironment(env)
+        await manager.shutdown()
+    }
+}
+
+/// Names of the databases tests hold right now, and any that two held at once.
+actor Holders {
+    private var held: Set<String> = []
+    private(set) var collisions: [String] = []
+
+    func enter(_ name: String) {
+        if !held.insert(name).inserted { collisions.append(name) }
+    }
+
+    func leave(_ name: String) { held.remove(name) }
+}
