@@ -33,7 +33,9 @@ public actor MySQLConnection: DatabaseConnection {
     private var statementsLost = false
 
     /// The server's version string, for example `10.11.6-MariaDB-0+deb12u1`.
-    public private(set) var serverVersion = ""
+    /// Readable without waiting for the connection, which may be busy with a long statement.
+    public nonisolated var serverVersion: String { version.withLock { $0 } }
+    private let version = Mutex("")
     private let serverConnectionID = Atomic<UInt64>(0)
 
     /// The server's id for this connection (`CONNECTION_ID()`), which `KILL` takes.
@@ -85,7 +87,7 @@ public actor MySQLConnection: DatabaseConnection {
             throw error
         }
         handle = mysql
-        serverVersion = String(cString: mysql_get_server_info(mysql))
+        version.withLock { $0 = String(cString: mysql_get_server_info(mysql)) }
         serverConnectionID.store(UInt64(mysql_thread_id(mysql)), ordering: .releasing)
     }
 

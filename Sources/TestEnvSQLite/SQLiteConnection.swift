@@ -43,6 +43,24 @@ public actor SQLiteConnection: DatabaseConnection {
         return connection
     }
 
+    /// Opens a database and replaces it with a copy of `image` (see ``load(_:)``), in one step on
+    /// the connection's thread.
+    ///
+    /// - Throws: ``SQLiteError`` naming the path.
+    public static func open(_ configuration: SQLiteConfiguration, copying image: SQLiteImage) async throws -> SQLiteConnection {
+        let connection = SQLiteConnection(configuration: configuration)
+        try await connection.openHandle(copying: image)
+        return connection
+    }
+
+    private func openHandle(copying image: SQLiteImage) throws {
+        try openHandle()
+        do { try load(image) } catch {
+            close()
+            throw error
+        }
+    }
+
     isolated deinit {
         // Last resort for a connection nobody closed. Isolated, so the C calls run on the connection's queue.
         statements.removeAll { sqlite3_finalize($0) }

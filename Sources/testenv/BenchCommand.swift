@@ -3,18 +3,38 @@ import Foundation
 import TestEnvExamples
 import TestEnvKit
 
-/// `testenv bench`: seeding and service figures, each against a naive baseline measured in the same run.
+/// `testenv bench`: what isolation costs, the naive way and the fast way, measured side by side in
+/// one run on the user's own schema, plus seeding and service figures against a naive baseline.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure seeding (createList against one autocommit INSERT per row) and triggering an execution.",
+        abstract: "Measure environment lifecycles (naive against pooled/cloned), seeding, and triggering an execution.",
         discussion: """
-            Runs in isolated environments on the chosen backend and removes them. Run it from the repository's \
-            directory (it loads Fixtures/), ideally from a release build: swift run -c release testenv bench.
+            A lifecycle acquires an environment, inserts a few rows into up to three of its tables and reads them \
+            back, and releases it: once creating, loading and dropping a database each time (naive), once with the \
+            warm pool (MySQL) or template clones (SQLite). Only databases the bench creates are touched, and all are \
+            removed. Run it from the repository's directory (seeding loads Fixtures/), ideally from a release \
+            build: swift run -c release testenv bench.
             """
     )
 
-    @OptionGroup var backendOptions: BackendOptions
+    @Option(name: .customLong("type"), help: "mysql, sqlite or both (default: TEST_DB_TYPE, else sqlite).")
+    var backend: String?
+
+    @Option(name: .customLong("schema"), help: "A schema script to benchmark (repeatable; default: the example schema).")
+    var schemaFiles: [String] = []
+
+    @Option(name: .customLong("sqlite-schema"), help: "A script for SQLite when --schema holds MySQL scripts (repeatable).")
+    var sqliteSchemaFiles: [String] = []
+
+    @Flag(help: "Skip USE, CREATE DATABASE and similar statements in the scripts instead of refusing them.")
+    var skipDatabaseStatements = false
+
+    @Option(help: "Environment lifecycles per path.")
+    var environments = 1_000
+
+    @Option(help: "Concurrent workers.")
+    var concurrency = 2
 
     @Option(help: "Rows to seed, both ways.")
     var rows = 10_000
@@ -28,17 +48,50 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "The directory holding the example schemas.")
     var fixtures = "Fixtures"
 
-    @Flag(help: "Print one JSON object: {\"server\": {\"version\", \"settings\"}, \"<backend>\": {figures}}.")
+    @Flag(help: "Print one JSON object: {\"machine\", \"server\", \"mysql\", \"sqlite\"} (see the README).")
     var json = false
 
     func run() async throws {
-        var configuration = try backendOptions.configuration()
-        configuration.requiresRequestedBackend = true  // a benchmark must measure what it names
-        guard rows > 0, cases > 0, repeats > 0 else { throw ValidationError("--rows, --cases and --repeats must be positive") }
+        guard rows > 0, cases > 0, repeats > 0, environments > 0, concurrency > 0 else {
+            throw ValidationError("--rows, --cases, --repeats, --environments and --concurrency must be positive")
+        }
+        let base = try TestEnvConfiguration.fromEnvironment()
+        let backends: [DatabaseBackend]
+        switch backend?.lowercased() ?? base.backend.rawValue {
+        case "both": backends = [.mysql, .sqlite]
+        case let name:
+            guard let chosen = DatabaseBackend(rawValue: name) else {
+                throw ValidationError("--type must be mysql, sqlite or both, not \(String(reflecting: name))")
+            }
+            backends = [chosen]
+        }
         let root = URL(fileURLWithPath: fixtures).deletingLastPathComponent().path
-        let bench = SeedingBenchmark(manager: TestEnvironmentManager(configuration: configuration), root: root.isEmpty ? "." : root)
-        let report = try await bench.run(rows: rows, cases: cases, repeats: repeats)
-        print(json ? try report.json() : report.text)
+        var report = BenchReport(machine: .current)
+        for backend in backends {
+            var configuration = base
+            configuration.backend = backend
+            configuration.requiresRequestedBackend = true  // a benchmark must measure what it names
+            let lifecycles = try await LifecycleBenchmark(
+                configuration: configuration, schema: schema(root: root.isEmpty ? "." : root), environments: environments,
+                concurrency: concurrency
+            ).run()
+            let seeding = SeedingBenchmark(manager: TestEnvironmentManager(configuration: configuration), root: root.isEmpty ? "." : root)
+            let (figures, server) = try await seeding.run(rows: rows, cases: cases, repeats: repeats, lifecycles: lifecycles)
+            if backend == .mysql || report.server == nil { report.server = server }
+            if backend == .mysql { report.mysql = figures } else { report.sqlite = figures }
+        }
+        print(json ? try sortedJSON(report) : report.text)
+    }
+
+    private func schema(root: String) -> Schema {
+        let policy: DatabaseStatementPolicy = skipDatabaseStatements ? .skip : .refuse
+        guard !schemaFiles.isEmpty else {
+            var schema = Schema.example(root: root)
+            schema.databaseStatements = policy
+            return schema
+        }
+        let sqlite = sqliteSchemaFiles.isEmpty ? schemaFiles : sqliteSchemaFiles
+        return Schema(mysql: schemaFiles.map(SchemaScript.file), sqlite: sqlite.map(SchemaScript.file), databaseStatements: policy)
     }
 }
 
@@ -48,15 +101,20 @@ struct SeedingBenchmark {
     let root: String
     private let clock = ContinuousClock()
 
-    func run(rows: Int, cases: Int, repeats: Int) async throws -> BenchReport {
+    func run(rows: Int, cases: Int, repeats: Int, lifecycles: LifecycleBenchmark.Result) async throws
+        -> (BenchReport.Figures, BenchReport.Server)
+    {
         let perRow = try await timeOneInsertPerRow(rows)
         let createList = try await timeCreateList(rows)
         let (trigger, server) = try await timeTrigger(cases: cases, repeats: repeats)
-        let backend = manager.configuration.backend
+        await manager.shutdown()
         let figures = BenchReport.Figures(
-            rows: rows, createListRowsPerSecond: Double(rows) / createList, perRowRowsPerSecond: Double(rows) / perRow,
-            seedSpeedup: perRow / createList, triggerCases: cases, triggerMedianMilliseconds: trigger * 1000)
-        return BenchReport(backend: backend, server: server, figures: figures)
+            naive: lifecycles.naive, fast: lifecycles.fast, speedup: lifecycles.naive.wall / lifecycles.fast.wall,
+            acquireSpeedup: lifecycles.naive.acquireP50 / lifecycles.fast.acquireP50,
+            tables: lifecycles.tables, rows: rows, createListRowsPerSecond: Double(rows) / createList,
+            perRowRowsPerSecond: Double(rows) / perRow, seedSpeedup: perRow / createList, triggerCases: cases,
+            triggerMedianMilliseconds: trigger * 1000)
+        return (figures, server)
     }
 
     /// The naive baseline: the same users, one autocommit INSERT each.
@@ -100,8 +158,27 @@ struct SeedingBenchmark {
     }
 }
 
-/// What `testenv bench` prints.
+/// What `testenv bench` prints; the JSON keys are stable and documented in the README.
 struct BenchReport: Encodable {
+    struct Machine: Encodable {
+        let cores: Int
+        let memoryGiB: Double
+        let os: String
+
+        static var current: Machine {
+            Machine(
+                cores: ProcessInfo.processInfo.activeProcessorCount,
+                memoryGiB: (Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824 * 10).rounded() / 10,
+                os: ProcessInfo.processInfo.operatingSystemVersionString)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case cores
+            case memoryGiB = "memory_gib"
+            case os
+        }
+    }
+
     struct Server: Encodable {
         let version: String
         let settings: [String: String]
@@ -112,12 +189,16 @@ struct BenchReport: Encodable {
                 return Server(version: "SQLite \(version)", settings: ["database": env.databaseName])
             }
             let row = try await env.connection.get(
-                "SELECT VERSION(), @@innodb_flush_log_at_trx_commit, @@innodb_doublewrite, @@datadir, @@sync_binlog, @@log_bin", [])
-            let names = ["version", "innodb_flush_log_at_trx_commit", "innodb_doublewrite", "datadir", "sync_binlog", "log_bin"]
+                "SELECT VERSION(), @@innodb_flush_log_at_trx_commit, @@innodb_doublewrite, @@datadir, @@sync_binlog, @@log_bin, @@max_connections",
+                [])
+            let names = [
+                "version", "innodb_flush_log_at_trx_commit", "innodb_doublewrite", "datadir", "sync_binlog", "log_bin", "max_connections",
+            ]
             var settings: [String: String] = [:]
             for (index, name) in names.enumerated().dropFirst() {
                 switch row?[index] {
                 case .integer(let value): settings[name] = String(value)
+                case .unsignedInteger(let value): settings[name] = String(value)
                 case .text(let value): settings[name] = value
                 default: settings[name] = "NULL"
                 }
@@ -126,7 +207,32 @@ struct BenchReport: Encodable {
         }
     }
 
+    /// One path's lifecycles.
+    struct Lifecycles: Encodable {
+        let acquireP50: Double
+        let acquireP99: Double
+        let releaseP50: Double
+        let wall: Double
+        let environments: Int
+        let concurrency: Int
+
+        enum CodingKeys: String, CodingKey {
+            case acquireP50 = "acquire_p50_ms"
+            case acquireP99 = "acquire_p99_ms"
+            case releaseP50 = "release_p50_ms"
+            case wall = "wall_s"
+            case environments
+            case concurrency
+        }
+    }
+
+    /// One backend's figures.
     struct Figures: Encodable {
+        let naive: Lifecycles
+        let fast: Lifecycles
+        let speedup: Double
+        let acquireSpeedup: Double
+        let tables: [String]
         let rows: Int
         let createListRowsPerSecond: Double
         let perRowRowsPerSecond: Double
@@ -135,6 +241,9 @@ struct BenchReport: Encodable {
         let triggerMedianMilliseconds: Double
 
         enum CodingKeys: String, CodingKey {
+            case naive, fast, speedup
+            case acquireSpeedup = "acquire_speedup"
+            case tables = "workload_tables"
             case rows
             case createListRowsPerSecond = "create_list_rows_per_s"
             case perRowRowsPerSecond = "per_row_rows_per_s"
@@ -144,35 +253,39 @@ struct BenchReport: Encodable {
         }
     }
 
-    let backend: DatabaseBackend
-    let server: Server
-    let figures: Figures
+    let machine: Machine
+    var server: Server?
+    var mysql: Figures?
+    var sqlite: Figures?
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: DynamicKey.self)
-        try container.encode(server, forKey: DynamicKey("server"))
-        try container.encode(figures, forKey: DynamicKey(backend.rawValue))
-    }
-
-    func json() throws -> String {
-        try sortedJSON(self)
-    }
+    init(machine: Machine) { self.machine = machine }
 
     var text: String {
-        """
-        backend: \(backend) — \(server.version) \(server.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
-        seeding \(figures.rows) users:
-          one autocommit INSERT per row   \(String(format: "%10.0f", figures.perRowRowsPerSecond)) rows/s
-          DataFactory.createList          \(String(format: "%10.0f", figures.createListRowsPerSecond)) rows/s   \(String(format: "%.1f", figures.seedSpeedup))× faster
-        triggering an execution of \(figures.triggerCases) cases: \(String(format: "%.1f", figures.triggerMedianMilliseconds)) ms (median)
-        """
+        var lines = [
+            "machine: \(machine.cores) cores, \(machine.memoryGiB) GiB, \(machine.os)",
+            "server: \(server?.version ?? "?") \(server?.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") ?? "")",
+        ]
+        for (name, figures) in [("mysql", mysql), ("sqlite", sqlite)] {
+            guard let figures else { continue }
+            let fastName = name == "mysql" ? "pooled" : "cloned"
+            lines += [
+                "\(name): \(figures.naive.environments) lifecycles, \(figures.naive.concurrency) workers, writing \(figures.tables.joined(separator: ", "))",
+                "  path     acquire p50   acquire p99   release p50      wall",
+                row("naive", figures.naive), row(fastName, figures.fast),
+                "  \(fastName) is \(String(format: "%.1f", figures.speedup))× faster than naive in wall time, "
+                    + "\(String(format: "%.1f", figures.acquireSpeedup))× at acquire p50",
+                "  seeding \(figures.rows) users: one autocommit INSERT per row \(String(format: "%.0f", figures.perRowRowsPerSecond)) rows/s, "
+                    + "createList \(String(format: "%.0f", figures.createListRowsPerSecond)) rows/s (\(String(format: "%.1f", figures.seedSpeedup))×)",
+                "  triggering an execution of \(figures.triggerCases) cases: \(String(format: "%.1f", figures.triggerMedianMilliseconds)) ms (median)",
+            ]
+        }
+        return lines.joined(separator: "\n")
     }
-}
 
-private struct DynamicKey: CodingKey {
-    let stringValue: String
-    var intValue: Int? { nil }
-    init(_ string: String) { stringValue = string }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
+    private func row(_ name: String, _ lifecycles: Lifecycles) -> String {
+        "  " + name.padding(toLength: 7, withPad: " ", startingAt: 0)
+            + String(
+                format: "%10.3f ms %10.3f ms %10.3f ms %8.2f s", lifecycles.acquireP50, lifecycles.acquireP99, lifecycles.releaseP50,
+                lifecycles.wall)
+    }
 }

@@ -71,23 +71,54 @@ private func runToEnd(_ path: String, _ arguments: [String]) throws -> (status: 
 }
 
 @Suite struct BenchCommandTests {
-    @Test("testenv bench --json runs on the configured backend and prints the documented keys (a smoke test, not a speed test)")
-    func jsonShape() async throws {
+    private static let lifecycleKeys: Set<String> = [
+        "acquire_p50_ms", "acquire_p99_ms", "release_p50_ms", "wall_s", "environments", "concurrency",
+    ]
+    private static let backendKeys: Set<String> = [
+        "naive", "fast", "speedup", "acquire_speedup", "workload_tables", "rows", "create_list_rows_per_s", "per_row_rows_per_s",
+        "seed_speedup",
+        "trigger_cases", "trigger_1000_cases_ms",
+    ]
+
+    private func bench(_ extra: [String]) async throws -> (object: [String: Any], figures: [String: Any]) {
         let backend = KitTests.configuration.backend.rawValue
         let fixtures = FixturePaths.repositoryRoot.appendingPathComponent("Fixtures").path
-        let run = try await testenv([
-            "bench", "--type", backend, "--rows", "300", "--cases", "50", "--repeats", "2", "--json", "--fixtures", fixtures,
-        ])
+        let run = try await testenv(
+            [
+                "bench", "--type", backend, "--environments", "6", "--concurrency", "2", "--rows", "50", "--cases", "10",
+                "--repeats", "1", "--json", "--fixtures", fixtures,
+            ] + extra)
         #expect(run.status == 0, "\(run.error)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
-        #expect(Set(object.keys) == ["server", backend])
-        let figures = try #require(object[backend] as? [String: Any])
-        #expect(
-            Set(figures.keys) == [
-                "rows", "create_list_rows_per_s", "per_row_rows_per_s", "seed_speedup", "trigger_cases", "trigger_1000_cases_ms",
-            ])
-        #expect(figures["rows"] as? Int == 300)
+        return (object, try #require(object[backend] as? [String: Any]))
+    }
+
+    @Test("testenv bench --json prints the documented keys for the backend it ran (a smoke test, not a speed test)")
+    func jsonShape() async throws {
+        let backend = KitTests.configuration.backend.rawValue
+        let (object, figures) = try await bench([])
+        #expect(Set(object.keys) == ["machine", "server", backend])
+        #expect(Set(figures.keys) == Self.backendKeys)
+        for path in ["naive", "fast"] {
+            let lifecycles = try #require(figures[path] as? [String: Any])
+            #expect(Set(lifecycles.keys) == Self.lifecycleKeys)
+            #expect(lifecycles["environments"] as? Int == 6)
+            #expect(lifecycles["concurrency"] as? Int == 2)
+        }
+        #expect(figures["workload_tables"] as? [String] == ["merchants", "users"])
+        #expect(figures["rows"] as? Int == 50)
+        let machine = try #require(object["machine"] as? [String: Any])
+        #expect(Set(machine.keys) == ["cores", "memory_gib", "os"])
         let server = try #require(object["server"] as? [String: Any])
         #expect(server["version"] is String)
+    }
+
+    @Test("testenv bench runs on the user's own schema files (Chinook), writing three of its tables")
+    func ownSchema() async throws {
+        let mysql = try #require(FixturePaths.chinook("Chinook_MySql.sql"), "the Chinook fixture (../shared/fixtures/chinook) is missing")
+        let sqlite = try #require(FixturePaths.chinook("Chinook_Sqlite.sql"))
+        let (_, figures) = try await bench(["--schema", mysql, "--sqlite-schema", sqlite, "--skip-database-statements"])
+        let tables = try #require(figures["workload_tables"] as? [String])
+        #expect(tables.count == 3)
     }
 }

@@ -77,6 +77,23 @@ extension TestEnvironmentManager {
         }
     }
 
+    /// One of the connections that reset pooled databases, in turn: two, so resets use both
+    /// cores of a small machine and never queue behind the admin connection's CREATE and DROP.
+    func resetConnection() async throws -> MySQLConnection {
+        let slot = nextResetConnection % 2
+        nextResetConnection += 1
+        while resetConnections.count <= slot { resetConnections.append(serverConnection()) }
+        let task = resetConnections[slot]
+        do {
+            let connection = try await task.value
+            if await connection.isReady() { return connection }
+        } catch {}
+        // Lost or never opened: open it again, unless another caller did (or shutdown cleared the list).
+        let replacement = serverConnection()
+        if slot < resetConnections.count, resetConnections[slot] == task { resetConnections[slot] = replacement }
+        return try await replacement.value
+    }
+
     /// A new connection to the server without a database selected.
     private func serverConnection() -> Task<MySQLConnection, any Error> {
         var settings = configuration.mysql

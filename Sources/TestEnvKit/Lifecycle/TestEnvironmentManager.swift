@@ -39,6 +39,9 @@ public actor TestEnvironmentManager {
     var adminConnection: Task<MySQLConnection, any Error>?
     /// Sends `KILL QUERY` when an operation passes its time limit; opened on the first timeout.
     var controlConnection: Task<MySQLConnection, any Error>?
+    /// Reset pooled databases; see ``resetConnection()``.
+    var resetConnections: [Task<MySQLConnection, any Error>] = []
+    var nextResetConnection = 0
     /// Creates the tracking table once per manager.
     var registryReady: Task<Void, any Error>?
     /// Whether the tracking table can be used; nil until the first MySQL environment asks.
@@ -159,6 +162,11 @@ extension TestEnvironmentManager {
 
     private func createOnce(_ choice: BackendChoice, schema: Schema) async throws -> IsolatedEnvironment {
         let slot = InterruptSlot()
+        if choice.backend == .sqlite, try hasSQLiteTemplate(for: schema) {
+            // Copying an image that is built already into memory cannot wait on a lock or a server:
+            // no time limit to watch it, which would cost more than the copy.
+            return try await createSQLiteEnvironment(choice, schema: schema, slot: slot)
+        }
         return try await TimeLimit.run(
             configuration.operationTimeout, operation: "creating an isolated \(choice.backend) environment", keepingLateResult: true,
             interrupt: slot.fire
@@ -250,12 +258,16 @@ extension TestEnvironmentManager {
         // Pooled and transaction modes copy a template built once per schema; fresh runs the scripts.
         let template = configuration.isolation == .fresh || schema.sqlite.isEmpty ? nil : try await sqliteTemplate(schema)
         if let file, let template { try SQLiteConnection.write(template.image, to: file) }
-        let connection = try await SQLiteConnection.open(SQLiteConfiguration(path: file ?? ":memory:"))
+        let settings = SQLiteConfiguration(path: file ?? ":memory:")
+        let connection =
+            if let template, file == nil {
+                try await SQLiteConnection.open(settings, copying: template.image)
+            } else {
+                try await SQLiteConnection.open(settings)
+            }
         slot.set { connection.interrupt() }
         do {
-            if let template {
-                if file == nil { try await connection.load(template.image) }
-            } else {
+            if template == nil {
                 try await load(schema, backend: .sqlite, into: connection, database: file ?? ":memory:", otherDatabases: [])
             }
         } catch {

@@ -18,6 +18,12 @@ struct DatabasePool {
     var target = 1
     /// Databases the filler is building now.
     var building = 0
+    /// Databases being reset after their test, soon ready again.
+    var recycling = 0
+    /// Acquires waiting for a database being reset or built, first come first served.
+    var waiters: [(id: UUID, continuation: CheckedContinuation<String?, Never>)] = []
+    /// How many ready databases are on their way: the filler builds only beyond these.
+    var expected: Int { ready.count + building + recycling }
     /// Transaction mode: the database the pool's tests share.
     var shared: Task<String, any Error>?
     /// The name ``shared`` resolved to.

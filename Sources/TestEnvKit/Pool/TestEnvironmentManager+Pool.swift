@@ -11,6 +11,15 @@ extension TestEnvironmentManager {
         try fingerprints.fingerprint(schema, backend: backend, serverVersion: serverVersion)
     }
 
+    /// Whether in-memory SQLite environments of `schema` are copies of a template built already.
+    func hasSQLiteTemplate(for schema: Schema) throws -> Bool {
+        guard configuration.isolation != .fresh, configuration.sqlitePath == ":memory:", !configuration.keepsFailedEnvironments,
+            !schema.sqlite.isEmpty
+        else { return false }
+        let fingerprint = try fingerprint(schema, backend: .sqlite, serverVersion: SQLiteConnection.libraryVersion)
+        return sqliteTemplates[fingerprint] != nil
+    }
+
     /// The SQLite image of `schema`, built once per fingerprint.
     func sqliteTemplate(_ schema: Schema) async throws -> (image: SQLiteImage, fingerprint: SchemaFingerprint) {
         let fingerprint = try fingerprint(schema, backend: .sqlite, serverVersion: SQLiteConnection.libraryVersion)
@@ -39,11 +48,20 @@ extension TestEnvironmentManager {
 // MARK: - MySQL: the warm pool
 
 extension TestEnvironmentManager {
-    /// Hands out a ready database of `schema`'s pool; builds one when none is ready.
+    /// Hands out a ready database of `schema`'s pool. When none is ready it waits for one being
+    /// reset or built (a reset costs far less than a build), and builds one only when none is coming.
     func acquirePooled(_ schema: Schema, admin: MySQLConnection, slot: InterruptSlot) async throws -> IsolatedEnvironment {
-        let fingerprint = try fingerprint(schema, backend: .mysql, serverVersion: await admin.serverVersion)
+        let fingerprint = try fingerprint(schema, backend: .mysql, serverVersion: admin.serverVersion)
         _ = try await profile(of: fingerprint, schema: schema, admin: admin)
-        if let name = pools[fingerprint]?.ready.popLast() {
+        var name = pools[fingerprint]?.ready.popLast()
+        if name == nil {
+            // None ready: the tests ask faster than the pool refills, so it aims higher.
+            growTarget(fingerprint)
+            if let pool = pools[fingerprint], pool.building + pool.recycling > pool.waiters.count {
+                name = await nextReady(fingerprint)
+            }
+        }
+        if let name {
             PoolExitSweep.release(name, on: configuration.mysql)
             refill(fingerprint)
             do {
@@ -55,12 +73,45 @@ extension TestEnvironmentManager {
                 throw error
             }
         }
-        // None ready: the tests ask faster than the pool refills, so it aims higher.
-        let target = min(configuration.poolSize, (pools[fingerprint]?.target ?? 0) + 1)
-        pools[fingerprint]?.target = target
+        // Nothing ready or on its way: build one for this test.
         let database = try await buildMySQLDatabase(schema, fingerprint: fingerprint, admin: admin, slot: slot)
         refill(fingerprint)
         return mysqlEnvironment(database.name, database.connection, isolation: .pooled, fingerprint: fingerprint)
+    }
+
+    private func growTarget(_ fingerprint: SchemaFingerprint) {
+        let target = min(configuration.poolSize, (pools[fingerprint]?.target ?? 0) + 1)
+        pools[fingerprint]?.target = target
+        refill(fingerprint)
+    }
+
+    /// Waits for the next database a reset or the filler makes ready; nil when none came (it was
+    /// dropped, the pool shut down, or the task was cancelled).
+    private func nextReady(_ fingerprint: SchemaFingerprint) async -> String? {
+        let id = UUID()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
+                if pools[fingerprint] == nil || Task.isCancelled {
+                    continuation.resume(returning: nil)
+                } else {
+                    pools[fingerprint]?.waiters.append((id, continuation))
+                }
+            }
+        } onCancel: {
+            Task { await self.stopWaiting(id, fingerprint) }
+        }
+    }
+
+    private func stopWaiting(_ id: UUID, _ fingerprint: SchemaFingerprint) {
+        guard let index = pools[fingerprint]?.waiters.firstIndex(where: { $0.id == id }) else { return }
+        pools[fingerprint]?.waiters.remove(at: index).continuation.resume(returning: nil)
+    }
+
+    /// Lets waiters that nothing is on its way for build their own database.
+    private func releaseStarvedWaiters(_ fingerprint: SchemaFingerprint) {
+        while let pool = pools[fingerprint], pool.waiters.count > pool.building + pool.recycling {
+            pools[fingerprint]?.waiters.removeLast().continuation.resume(returning: nil)
+        }
     }
 
     /// The profile of a fresh database of `fingerprint`, taken once from the first database built;
@@ -87,13 +138,19 @@ extension TestEnvironmentManager {
 
     private func adopt(_ name: String, into fingerprint: SchemaFingerprint, asTemplate: Bool) {
         PoolExitSweep.hold(name, on: configuration.mysql)
-        if asTemplate { pools[fingerprint]?.template = name } else { pools[fingerprint]?.ready.append(name) }
+        if asTemplate {
+            pools[fingerprint]?.template = name
+        } else if pools[fingerprint]?.waiters.isEmpty == false, let waiter = pools[fingerprint]?.waiters.removeFirst() {
+            waiter.continuation.resume(returning: name)
+        } else {
+            pools[fingerprint]?.ready.append(name)
+        }
     }
 
     /// Starts building databases until the pool's ready ones, with those being built, reach its target.
     private func refill(_ fingerprint: SchemaFingerprint) {
         guard !isShuttingDown, let pool = pools[fingerprint], let schema = pools[fingerprint]?.schema else { return }
-        for _ in 0..<max(0, pool.target - pool.ready.count - pool.building) {
+        for _ in 0..<max(0, pool.target - pool.expected) {
             pools[fingerprint]?.building += 1
             startBackground { manager in
                 await manager.fillOne(fingerprint, schema: schema)
@@ -102,7 +159,10 @@ extension TestEnvironmentManager {
     }
 
     private func fillOne(_ fingerprint: SchemaFingerprint, schema: Schema) async {
-        defer { pools[fingerprint]?.building -= 1 }
+        defer {
+            pools[fingerprint]?.building -= 1
+            releaseStarvedWaiters(fingerprint)
+        }
         // The filler only uses a connection the budget has free now: tests come first.
         guard let budget = try? await connectionBudget(), await budget.tryAcquire() else { return }
         do {
@@ -133,15 +193,21 @@ extension TestEnvironmentManager {
             startBackground { try? await $0.dropMySQLDatabase(name) }
             return
         }
+        pools[fingerprint]?.recycling += 1
         startBackground { await $0.recycle(name, fingerprint: fingerprint, closedConnection: closedConnection) }
     }
 
     private func recycle(_ name: String, fingerprint: SchemaFingerprint, closedConnection: UInt) async {
+        defer {
+            pools[fingerprint]?.recycling -= 1
+            releaseStarvedWaiters(fingerprint)
+        }
         do {
             guard let profile = try await pools[fingerprint]?.profile?.value else { throw CancellationError() }
             let outcome = try await DatabaseReset.reset(
-                name, to: profile, closedConnection: closedConnection, admin: try await admin())
-            guard case .clean = outcome, !isShuttingDown, let pool = pools[fingerprint], pool.ready.count < configuration.poolSize else {
+                name, to: profile, closedConnection: closedConnection, admin: try await resetConnection())
+            let wanted = pools[fingerprint].map { $0.ready.count < configuration.poolSize || !$0.waiters.isEmpty } ?? false
+            guard case .clean = outcome, !isShuttingDown, wanted else {
                 if case .discard(let reason) = outcome {
                     statistics.discarded += 1
                     logger.notice("Dropping \(name) instead of reusing it: \(reason)")
@@ -173,7 +239,7 @@ extension TestEnvironmentManager {
 extension TestEnvironmentManager {
     /// A connection with an open, guarded transaction on the database `schema`'s tests share.
     func acquireShared(_ schema: Schema, admin: MySQLConnection, slot: InterruptSlot) async throws -> IsolatedEnvironment {
-        let fingerprint = try fingerprint(schema, backend: .mysql, serverVersion: await admin.serverVersion)
+        let fingerprint = try fingerprint(schema, backend: .mysql, serverVersion: admin.serverVersion)
         if pools[fingerprint] == nil { pools[fingerprint] = DatabasePool(schema: schema) }
         let task =
             pools[fingerprint]?.shared
@@ -238,8 +304,13 @@ extension TestEnvironmentManager {
         isShuttingDown = true
         defer { isShuttingDown = false }
         await waitForBackgroundWork()
+        for task in resetConnections { await (try? await task.value)?.close() }
+        resetConnections = []
         let pools = self.pools
         self.pools = [:]
+        for pool in pools.values {
+            for waiter in pool.waiters { waiter.continuation.resume(returning: nil) }
+        }
         sqliteTemplates = [:]
         let inUse = Set(live.values.map(\.databaseName))
         for pool in pools.values {

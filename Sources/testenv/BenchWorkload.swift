@@ -1,0 +1,158 @@
+import TestEnvKit
+
+/// What one benchmarked test does with its environment: insert a few rows into up to three tables
+/// and read them back. Planned once per schema from a fresh environment, filling only the columns
+/// that need a value and skipping tables where one of those is a foreign key, so it runs on any schema.
+struct BenchWorkload: Sendable {
+    struct Step: Sendable {
+        let table: String
+        let insert: String
+        let values: @Sendable (Int) -> [DatabaseValue]
+        let count: String
+    }
+
+    let steps: [Step]
+    static let rowsPerTable = 3
+
+    /// Runs the steps; `seed` keeps generated keys unique between runs on the same database.
+    func run(on connection: any DatabaseConnection, seed: Int) async throws {
+        for step in steps {
+            let before = try await connection.get(step.count, [])?.decode(Int.self, 0) ?? 0
+            try await connection.run(step.insert, step.values(seed))
+            let after = try await connection.get(step.count, [])?.decode(Int.self, 0) ?? 0
+            guard after == before + Self.rowsPerTable else {
+                throw BenchError("\(step.table) holds \(after) rows after inserting \(Self.rowsPerTable) into \(before)")
+            }
+        }
+    }
+
+    /// Finds up to three tables the workload can write, trying each on `env`.
+    static func plan(on env: IsolatedEnvironment) async throws -> BenchWorkload {
+        let tables = try await env.backend == .mysql ? mysqlTables(env) : sqliteTables(env)
+        var steps: [Step] = []
+        for (table, columns) in tables where steps.count < 3 {
+            let step = makeStep(table: table, columns: columns, dialect: env.connection.dialect)
+            do {
+                try await BenchWorkload(steps: [step]).run(on: env.connection, seed: 1)
+                steps.append(step)
+            } catch {
+                continue  // a CHECK constraint or trigger the generic values do not satisfy: try the next table
+            }
+        }
+        return BenchWorkload(steps: steps)
+    }
+
+    struct Column {
+        let name: String
+        let type: String
+        let maxLength: Int?
+        let enumFirst: String?
+    }
+
+    private static func makeStep(table: String, columns: [Column], dialect: SQLDialect) -> Step {
+        let quote: (String) -> String = { dialect == .mysql ? "`\($0)`" : "\"\($0)\"" }
+        let list = columns.isEmpty ? "" : "(\(columns.map { quote($0.name) }.joined(separator: ", ")))"
+        let row = columns.isEmpty ? (dialect == .mysql ? "()" : "DEFAULT VALUES") : "(\(columns.map { _ in "?" }.joined(separator: ", ")))"
+        let insert: String
+        if columns.isEmpty, dialect == .sqlite {
+            // SQLite has no multi-row DEFAULT VALUES; three NULL rowids do the same.
+            insert = "INSERT INTO \(quote(table)) (rowid) VALUES (NULL), (NULL), (NULL)"
+        } else {
+            insert = "INSERT INTO \(quote(table)) \(list) VALUES \(Array(repeating: row, count: rowsPerTable).joined(separator: ", "))"
+        }
+        return Step(
+            table: table, insert: insert,
+            values: { seed in
+                (0..<rowsPerTable).flatMap { index in columns.map { value(for: $0, unique: seed * 10 + index) } }
+            },
+            count: "SELECT COUNT(*) FROM \(quote(table))")
+    }
+
+    /// A value of the column's type, unique per `unique` where the type allows.
+    private static func value(for column: Column, unique: Int) -> DatabaseValue {
+        let type = column.type.lowercased()
+        let key = 1_000_000_000 + unique
+        if let first = column.enumFirst { return .text(first) }
+        if type.contains("tinyint") || type == "bit" || type == "bool" || type == "boolean" { return .integer(Int64(unique % 100)) }
+        if type.contains("smallint") { return .integer(Int64(unique % 30_000)) }
+        if type.contains("int") { return .integer(Int64(key)) }
+        if ["decimal", "numeric", "float", "double", "real"].contains(where: type.contains) { return .integer(Int64(unique % 1000)) }
+        if type.contains("datetime") || type.contains("timestamp") { return .text("2024-01-02 03:04:05") }
+        if type.contains("date") { return .text("2024-01-02") }
+        if type.contains("time") { return .text("01:02:03") }
+        if type.contains("year") { return .integer(2024) }
+        if type.contains("json") { return .text("{}") }
+        if type.contains("blob") || type.contains("binary") { return .blob(Array("b\(key)".utf8.prefix(column.maxLength ?? 64))) }
+        return .text(String("b\(key)".prefix(column.maxLength ?? 64)))
+    }
+
+    private static func mysqlTables(_ env: IsolatedEnvironment) async throws -> [(String, [Column])] {
+        let name: DatabaseValue = .text(env.databaseName)
+        // Required columns are filled with made-up values, which a foreign key would reject.
+        let referencing = Set(
+            try await env.connection.all(
+                "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = ? AND REFERENCED_TABLE_NAME IS NOT NULL",
+                [name]
+            ).map { "\(try $0.decode(String.self, 0)).\(try $0.decode(String.self, 1))" })
+        let rows = try await env.connection.all(
+            """
+            SELECT c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE, c.COLUMN_TYPE, CAST(c.CHARACTER_MAXIMUM_LENGTH AS SIGNED)
+            FROM information_schema.COLUMNS c
+            JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME AND t.TABLE_TYPE = 'BASE TABLE'
+            WHERE c.TABLE_SCHEMA = ? AND c.IS_NULLABLE = 'NO' AND c.COLUMN_DEFAULT IS NULL
+              AND c.EXTRA NOT LIKE '%auto_increment%' AND c.EXTRA NOT LIKE '%GENERATED%'
+            ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION
+            """, [name])
+        let all = try await env.connection.all(
+            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+            [name])
+        var columns: [String: [Column]] = [:]
+        for row in rows {
+            let columnType = try row.decode(String.self, 3)
+            let enumFirst =
+                columnType.hasPrefix("enum(") || columnType.hasPrefix("set(")
+                ? columnType.split(separator: "'").dropFirst().first.map(String.init) : nil
+            columns[try row.decode(String.self, 0), default: []].append(
+                Column(
+                    name: try row.decode(String.self, 1), type: try row.decode(String.self, 2), maxLength: try row.decode(Int?.self, 4),
+                    enumFirst: enumFirst))
+        }
+        return try all.map { try $0.decode(String.self, 0) }.map { ($0, columns[$0] ?? []) }.filter { table, required in
+            !required.contains { referencing.contains("\(table).\($0.name)") }
+        }
+    }
+
+    private static func sqliteTables(_ env: IsolatedEnvironment) async throws -> [(String, [Column])] {
+        let db = env.connection
+        let names = try await db.all(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+        )
+        .map { try $0.decode(String.self, 0) }
+        var result: [(String, [Column])] = []
+        for table in names {
+            let escaped = table.replacingOccurrences(of: "'", with: "''")
+            let referencing = Set(
+                try await db.all("SELECT \"from\" FROM pragma_foreign_key_list('\(escaped)')").map { try $0.decode(String.self, 0) })
+            let info = try await db.all("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info('\(escaped)')")
+            let primaryKeys = try info.filter { try $0.decode(Int.self, 4) > 0 }
+            let rowidAlias = try primaryKeys.count == 1 && primaryKeys[0].decode(String.self, 1).uppercased() == "INTEGER"
+            var columns: [Column] = []
+            for row in info {
+                let required = try row.decode(Int.self, 2) == 1 && row[3] == .null
+                let isRowid = try rowidAlias && row.decode(Int.self, 4) > 0
+                let isKey = try row.decode(Int.self, 4) > 0
+                guard required || isKey, !isRowid else { continue }
+                columns.append(
+                    Column(name: try row.decode(String.self, 0), type: try row.decode(String.self, 1), maxLength: nil, enumFirst: nil))
+            }
+            // Required columns get made-up values, which a foreign key would reject.
+            if !columns.contains(where: { referencing.contains($0.name) }) { result.append((table, columns)) }
+        }
+        return result
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
