@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks, from a release build: `testenv bench` on SQLite, on the tmpfs MariaDB the tests use,
-# and on a MariaDB with stock durability (data on disk, fsync per commit). Prints the figures the
-# README quotes; extra arguments go to `testenv bench` (for example --json).
+# and on a MariaDB with stock durability (data on disk, fsync per commit), each for the example
+# schema (1,000 lifecycles) and for Chinook (11 tables with reference rows, 200 lifecycles, when
+# ../shared/fixtures/chinook is there). Prints the figures the README quotes; extra arguments go to
+# every `testenv bench` run (for example --json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,15 +13,27 @@ testenv_install_packages "${TESTENV_BUILD_PACKAGES[@]}" "${TESTENV_SERVER_PACKAG
 
 swift build -c release --product testenv >&2
 bench=$(swift build -c release --show-bin-path)/testenv
+chinook=../shared/fixtures/chinook
 
 servers=()
-trap 'for s in "${servers[@]}"; do scripts/mariadb-server.sh stop "$s"; done' EXIT
+trap 'for s in "${servers[@]}"; do scripts/mariadb-server.sh stop "$s" || true; done' EXIT
 
-echo "== SQLite (in memory)"
-"$bench" bench --type sqlite "$@"
+run() {
+    local type=$1 && shift
+    echo "== $type, example schema"
+    "$bench" bench --type "$type" "$@"
+    if [[ -f $chinook/Chinook_MySql.sql ]]; then
+        echo "== $type, Chinook"
+        "$bench" bench --type "$type" --schema "$chinook/Chinook_MySql.sql" --sqlite-schema "$chinook/Chinook_Sqlite.sql" \
+            --skip-database-statements --environments 200 --rows 1000 --cases 100 --repeats 1 "$@"
+    fi
+}
+
+echo "### SQLite (in memory)"
+run sqlite "$@"
 for kind in tmpfs stock; do
     if [[ $kind == stock ]]; then server=$(scripts/mariadb-server.sh start --stock); else server=$(scripts/mariadb-server.sh start); fi
     servers+=("$server")
-    echo "== MariaDB, $kind"
-    (source "$server/env.sh" && "$bench" bench --type mysql "$@")
+    echo "### MariaDB, $kind"
+    (source "$server/env.sh" && run mysql "$@")
 done

@@ -113,7 +113,7 @@ extension TestEnvironmentManager {
     }
 
     /// The budget of MySQL environments, sized once: the configured cap, or the share of the
-    /// connections the server has free now, less this manager's admin and control connections.
+    /// connections the server has free now, less the connections this manager holds besides.
     func connectionBudget() async throws -> ConnectionBudget {
         let task =
             budget
@@ -122,7 +122,8 @@ extension TestEnvironmentManager {
                 let admin = try await adminWaitingForSlot()
                 let row = try await admin.get("SELECT @@max_connections, (SELECT COUNT(*) FROM information_schema.PROCESSLIST)", [])
                 let free = try (row?.decode(Int.self, 0) ?? 151) - (row?.decode(Int.self, 1) ?? 0)
-                return ConnectionBudget(limit: Int(Double(free) * configuration.connectionShare) - 2)
+                // Besides environments: the admin, control and two reset connections.
+                return ConnectionBudget(limit: Int(Double(free) * configuration.connectionShare) - 4)
             }
         budget = task
         do { return try await task.value } catch {
