@@ -38,7 +38,12 @@ run "mysql: server-wide tests, alone" env TEST_DB_TYPE=mysql TESTENV_EXCLUSIVE_S
 # XCTest classes must also work with each test method in its own process.
 run "mysql: XCTest with --parallel" env TEST_DB_TYPE=mysql swift test --skip-build "${flags[@]}" --parallel --filter TestEnvKitXCTests
 run "TEST_DB_TYPE=sqlite: all tests" env TEST_DB_TYPE=sqlite swift test --skip-build "${flags[@]}"
-run "TEST_DB_TYPE=mysql: all tests" env TEST_DB_TYPE=mysql swift test --skip-build "${flags[@]}"
+run "TEST_DB_TYPE=mysql: all tests" env TEST_DB_TYPE=mysql TEST_DB_REPORT="$server/report-{pid}.json" \
+    swift test --skip-build "${flags[@]}"
+# The Swift Testing process of that run wrote the larger report (XCTest ran in another process).
+report=$(ls -S "$server"/report-*.json 2>/dev/null | head -1 || true)
+run "run report of the MySQL run: shape and leak check" env TESTENV_VALIDATE_REPORT="${report:-$server/missing-report.json}" \
+    swift test --skip-build "${flags[@]}" --filter RunReportTests
 
 if ((${#failed[@]})); then
     printf '==> FAILED: %s\n' "${failed[@]}" >&2

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import TestEnvKit
 
 /// `testenv`: the command-line companion of TestEnvKit.
@@ -10,6 +11,12 @@ struct TestEnvCommand: AsyncParsableCommand {
         discussion:
             "Connection settings come from TEST_DB_TYPE, TEST_DB_HOST, TEST_DB_PORT, TEST_DB_USER, TEST_DB_PASSWORD, TEST_DB_SOCKET and DB_TEST_PATH.",
         version: "0.1.0",
-        subcommands: [CheckSchemaCommand.self, BenchCommand.self, GCCommand.self]
+        subcommands: [CheckSchemaCommand.self, BenchCommand.self, GCCommand.self, DoctorCommand.self]
     )
+
+    static func main() async {
+        // Run reports describe test processes; a CLI run inside a test run must not overwrite the test's.
+        unsetenv("TEST_DB_REPORT")
+        await main(nil)
+    }
 }

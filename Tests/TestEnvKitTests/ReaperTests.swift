@@ -176,6 +176,7 @@ struct HeldEnvironments {
         process.arguments = [String(count)] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["TEST_DB_TYPE"] = "mysql"
+        environment["TEST_DB_REPORT"] = nil  // the test process writes the run's report, not its helpers
         process.environment = environment
         let output = Pipe()
         process.standardOutput = output

@@ -27,7 +27,9 @@ import Testing
         }
     }
 
-    @Test("Chinook's MySQL script is refused without skipping database statements, naming file and line")
+    @Test(
+        "Chinook's MySQL script is refused without skipping database statements, naming file and line",
+        .enabled(if: FixturePaths.chinook("Chinook_MySql.sql") != nil, "../shared/fixtures/chinook is not beside the repository"))
     func chinookRefusedByDefault() async throws {
         let path = try #require(FixturePaths.chinook("Chinook_MySql.sql"))
         var statementGuard = SchemaStatementGuard(isolatedDatabase: "test_x", policy: .refuse, dialect: .mysql, otherDatabases: [])

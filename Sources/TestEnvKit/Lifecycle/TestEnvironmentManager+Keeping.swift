@@ -28,6 +28,7 @@ extension TestEnvironmentManager {
                 access = "sqlite3 \(file)"
             }
             keptEnvironments.append(KeptEnvironment(database: environment.databaseName, access: access))
+            RunRecorder.kept(KeptEnvironment(database: environment.databaseName, access: access))
             logger.warning(
                 "Kept \(environment.databaseName) of a failed test for inspection (TEST_DB_KEEP_ON_FAILURE); connect with: \(access)")
             return true

@@ -66,8 +66,12 @@ public actor TestEnvironmentManager {
     private var parsedScripts: [ParsedScriptKey: [ScriptStatement]] = [:]
     /// Every MySQL database this manager created, recorded before the `CREATE DATABASE`.
     public private(set) var createdDatabases: Set<String> = []
+    /// This manager's part in the process's run report.
+    private let reportID = UUID()
     /// What the manager did so far.
-    public internal(set) var statistics = EnvironmentStatistics()
+    public internal(set) var statistics = EnvironmentStatistics() {
+        didSet { RunRecorder.update(reportID, statistics) }
+    }
     /// Databases of failed tests kept for inspection, with how to reach them.
     public internal(set) var keptEnvironments: [KeptEnvironment] = []
 
@@ -75,6 +79,7 @@ public actor TestEnvironmentManager {
     public init(configuration: TestEnvConfiguration = TestEnvConfiguration(), logger: Logger = Logger(label: "TestEnvKit")) {
         self.configuration = configuration
         self.logger = logger
+        RunRecorder.install()
     }
 
     private static let sharedManager: Result<TestEnvironmentManager, TestEnvError> = {
@@ -125,10 +130,13 @@ extension TestEnvironmentManager {
             statistics.record(error)
             throw error
         }
+        let start = ContinuousClock.now
         let budget = choice.backend == .mysql ? try await connectionBudget() : nil
         try await budget?.acquire(timeout: configuration.connectionWaitTimeout)
         do {
-            return try await createRetrying(choice, schema: schema)
+            let environment = try await createRetrying(choice, schema: schema)
+            RunRecorder.acquired(environment, after: ContinuousClock.now - start)
+            return environment
         } catch {
             await budget?.release()
             throw error
@@ -204,12 +212,16 @@ extension TestEnvironmentManager {
         // No interrupt while the shared admin connection works: a KILL could hit another environment's
         // statement. Its session's lock_wait_timeout bounds what it waits for.
         // Recorded before it exists, so a crash between the two leaves a record the reaper acts on.
+        var created = false
         do {
             if tracked {
                 try await registry.register(name, fingerprint: fingerprint, admin)
                 startLeaseRenewal()
             }
+            // A build for the pool that is still running when the process exits must not leave a database behind.
+            if forPool, PoolExitSweep.isExiting.load(ordering: .sequentiallyConsistent) { throw CancellationError() }
             try await admin.executeScript("CREATE DATABASE \(DatabaseName.quoted(name)) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+            created = true
             let connection = try await connectEnvironment(to: name, slot: slot)
             do {
                 let others = schema.mysql.isEmpty ? [] : try await otherDatabases(than: name, admin: admin)
@@ -226,6 +238,8 @@ extension TestEnvironmentManager {
             if (try? await admin.executeScript("DROP DATABASE IF EXISTS \(DatabaseName.quoted(name))")) != nil {
                 if tracked { try? await registry.unregister(name, admin) }
                 PoolExitSweep.release(name, on: configuration.mysql)
+            } else if !created {
+                PoolExitSweep.release(name, on: configuration.mysql)  // nothing to drop at exit
             }
             throw error
         }
@@ -373,6 +387,7 @@ extension TestEnvironmentManager {
     /// - Throws: ``TestEnvError/Code/cleanupFailed`` or `timeout` when the drop fails.
     public func cleanupEnvironment(_ environment: IsolatedEnvironment, testFailed: Bool = false) async throws {
         guard live.removeValue(forKey: environment.id) != nil else { return }
+        RunRecorder.released(environment)
         let connection = environment.connection as? MySQLConnection
         // Read before closing: a database whose schema the test changed must not be reused.
         let schemaChanged = await connection?.hasChangedSchema ?? false

@@ -63,7 +63,11 @@ enum PoolExitSweep {
         held.withLock { $0.values.contains { $0.contains(name) } }
     }
 
+    /// Set when the exit handler starts, so pool builds still running stop before `CREATE DATABASE`.
+    static let isExiting = Atomic(false)
+
     private static func run() {
+        isExiting.store(true, ordering: .sequentiallyConsistent)
         let work = held.withLock { held in
             defer { held = [:] }
             return held
@@ -73,7 +77,12 @@ enum PoolExitSweep {
             let drops = valid.map { "DROP DATABASE IF EXISTS \(DatabaseName.quoted($0))" }
             let list = valid.map { "'\($0)'" }.joined(separator: ", ")
             let unregister = "DELETE FROM \(DatabaseRegistry.table) WHERE db_name IN (\(list))"
-            _ = MySQLConnection.runBlocking(server, script: (drops + [unregister]).joined(separator: ";\n"))
+            if let failure = MySQLConnection.runBlocking(server, script: (drops + [unregister]).joined(separator: ";\n")) {
+                RunRecorder.pooledNotDropped(valid)
+                let message =
+                    "TestEnvKit could not drop \(valid.count) pooled databases at exit (\(failure)); the next run's reaper removes them.\n"
+                FileHandle.standardError.write(Data(message.utf8))
+            }
         }
     }
 }

@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+
+@testable import TestEnvKit
+
+@Suite struct RunReportTests {
+    @Test("The run report counts this process's environments and encodes the documented keys")
+    func inProcessShape() async throws {
+        let manager = KitTests.manager()
+        try await withIsolatedEnvironment(manager: manager) { _ in }
+        let report = RunRecorder.report()
+        #expect(report.environments.created >= 1)
+        #expect(report.acquire.count >= 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any])
+        #expect(Set(object.keys) == RunReportTests.keys)
+        #expect(report.summary.hasPrefix("TestEnvKit: "))
+    }
+
+    static let keys: Set<String> = [
+        "backend", "backends", "requested_backend", "fallback_reason", "environments", "acquire_ms", "slowest", "errors_by_kind", "kept",
+        "leak_check", "pid", "finished_at",
+    ]
+
+    /// scripts/test.sh writes a report with the full MySQL run, then runs this with the file's path.
+    @Test(
+        "The report the CI run wrote has the documented shape and passes its leak check",
+        .enabled(if: ProcessInfo.processInfo.environment["TESTENV_VALIDATE_REPORT"] != nil, "set by scripts/test.sh after the MySQL run"))
+    func reportFileOfTheRun() throws {
+        let path = try #require(ProcessInfo.processInfo.environment["TESTENV_VALIDATE_REPORT"])
+        let data = try #require(FileManager.default.contents(atPath: path), "no report at \(path)")
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(Set(object.keys) == RunReportTests.keys)
+        let environments = try #require(object["environments"] as? [String: Int])
+        #expect(Set(environments.keys) == ["created", "reused", "recycled", "discarded", "removed", "kept", "by_fallback"])
+        #expect(environments["created"] ?? 0 >= 100, "the MySQL run creates hundreds of environments")
+        #expect(object["backend"] as? String == "mysql")
+        let acquire = try #require(object["acquire_ms"] as? [String: Any])
+        #expect(Set(acquire.keys) == ["count", "p50", "p99"])
+        let leakCheck = try #require(object["leak_check"] as? [String: Any])
+        #expect(leakCheck["ok"] as? Bool == true, "leak check: \(leakCheck)")
+        #expect((leakCheck["live_environments"] as? [String])?.isEmpty == true)
+        #expect((leakCheck["pooled_not_dropped"] as? [String])?.isEmpty == true)
+    }
+}
