@@ -16,7 +16,7 @@ bench=$(swift build -c release --show-bin-path)/testenv
 chinook=../shared/fixtures/chinook
 
 servers=()
-trap 'for s in "${servers[@]}"; do scripts/mariadb-server.sh stop "$s" || true; done' EXIT
+trap 'for s in "${servers[@]}"; do "$bench" server stop --dir "$s" || true; done' EXIT
 
 run() {
     local type=$1 && shift
@@ -32,8 +32,8 @@ run() {
 echo "### SQLite (in memory)"
 run sqlite "$@"
 for kind in tmpfs stock; do
-    if [[ $kind == stock ]]; then server=$(scripts/mariadb-server.sh start --stock); else server=$(scripts/mariadb-server.sh start); fi
-    servers+=("$server")
+    if [[ $kind == stock ]]; then exports=$("$bench" server start --stock); else exports=$("$bench" server start); fi
+    servers+=("$(sed -n "s/^export TESTENV_SERVER_DIR='\(.*\)'$/\1/p" <<<"$exports")")
     echo "### MariaDB, $kind"
-    (source "$server/env.sh" && run mysql "$@")
+    (eval "$exports" && run mysql "$@")
 done

@@ -2,19 +2,19 @@
 # Stress: 4 processes × 50 environment lifecycles at once against a private MariaDB with
 # max_connections=30. Passes when every lifecycle passes (no collisions, no 1040 errors reach a
 # test), and the server is left without a test database or a tracking record. Bounded in time.
-# Expects a built testenv-stress (scripts/test.sh builds it).
+# Expects built testenv-stress and testenv executables (scripts/test.sh builds them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 processes=${STRESS_PROCESSES:-4}
 environments=${STRESS_ENVIRONMENTS:-50}
 stress=$(swift build --show-bin-path)/testenv-stress
+testenv=$(swift build --show-bin-path)/testenv
 
-server=$(scripts/mariadb-server.sh start --max-connections 30)
+eval "$("$testenv" server start --max-connections 30)"
+server=$TESTENV_SERVER_DIR
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; scripts/mariadb-server.sh stop "$server"' EXIT
-# shellcheck source=/dev/null
-source "$server/env.sh"
+trap 'kill "${pids[@]}" 2>/dev/null || true; "$testenv" server stop --dir "$server"' EXIT
 
 for _ in $(seq "$processes"); do
     TEST_DB_TYPE=mysql CI=true timeout 300 "$stress" "$environments" 20 &

@@ -17,11 +17,12 @@ swift format lint --strict --recursive Sources Tests Examples Package.swift
 echo "==> swift build --build-tests" >&2
 swift build --build-tests "${flags[@]}"
 
-server=$(scripts/mariadb-server.sh start)
-trap 'scripts/mariadb-server.sh stop "$server"' EXIT
+# A throwaway MariaDB on tmpfs, started by the project's own CLI: `testenv server` is tested on every run.
+testenv=$(swift build --show-bin-path)/testenv
+eval "$("$testenv" server start)"
+server=$TESTENV_SERVER_DIR
+trap '"$testenv" server stop --dir "$server"' EXIT
 trap 'exit 130' INT TERM
-# shellcheck source=/dev/null
-source "$server/env.sh"
 
 failed=()
 run() { # run LABEL COMMAND...: runs one step, remembers its failure, goes on

@@ -142,7 +142,7 @@ struct Doctor {
                 Check(
                     name: "server reachable", status: failed, detail: "nothing answers at \(endpoint): \(error)",
                     fix:
-                        "start a server (testenv server start, or scripts/mariadb-server.sh start) and export the TEST_DB_* lines it prints, "
+                        "start a server (eval \"$(testenv server start)\" starts a throwaway one and exports its TEST_DB_* settings), "
                         + "or correct TEST_DB_HOST, TEST_DB_PORT or TEST_DB_SOCKET"))
             return false
         }

@@ -43,7 +43,7 @@ extension TestEnvironmentManager {
                 throw TestEnvError(
                     .serverUnreachable,
                     "MySQL was asked for, but no MySQL server answers at \(endpoint), and falling back to SQLite is off "
-                        + "(TEST_DB_REQUIRE or CI is set, or the caller required MySQL). Start the server (scripts/mariadb-server.sh start prints TEST_DB_* settings) "
+                        + "(TEST_DB_REQUIRE or CI is set, or the caller required MySQL). Start the server (`eval \"$(testenv server start)\"` starts a throwaway one and exports TEST_DB_*) "
                         + "or correct TEST_DB_HOST, TEST_DB_PORT or TEST_DB_SOCKET.",
                     underlying: error)
             }

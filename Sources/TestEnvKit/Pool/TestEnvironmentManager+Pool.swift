@@ -187,6 +187,8 @@ extension TestEnvironmentManager {
     /// Takes back a pooled database after its test: reset in the background and made ready again,
     /// or dropped when its schema changed or the reset finds it cannot be reused.
     func giveBack(_ name: String, fingerprint: SchemaFingerprint, schemaChanged: Bool, closedConnection: UInt) {
+        // From here until it is handed out again, the exit handler drops it if the process ends.
+        PoolExitSweep.hold(name, on: configuration.mysql)
         guard !schemaChanged else {
             statistics.discarded += 1
             logger.debug("Dropping \(name) instead of reusing it: its test changed the schema")
