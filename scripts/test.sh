@@ -46,6 +46,9 @@ report=$(ls -S "$server"/report-*.json 2>/dev/null | head -1 || true)
 run "run report of the MySQL run: shape and leak check" env TESTENV_VALIDATE_REPORT="${report:-$server/missing-report.json}" \
     swift test --skip-build "${flags[@]}" --filter RunReportTests
 
+# Last, since it builds again with other flags: the DocC catalog, warnings (broken links) as errors.
+run "DocC catalog" scripts/docs.sh
+
 if ((${#failed[@]})); then
     printf '==> FAILED: %s\n' "${failed[@]}" >&2
     exit 1

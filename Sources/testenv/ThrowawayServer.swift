@@ -35,12 +35,12 @@ struct ThrowawayServer: Codable {
         let installDB = try tool("mariadb-install-db")
         let directory = try makeDirectory(datadir, stock: stock)
         do {
+            // The server's own configuration from the start: above all its own tmpdir, since a starting
+            // mariadbd deletes every #sql* file in its tmpdir — another server's temporary tables in a shared /tmp.
+            try config(directory: directory, port: port ?? 0, maxConnections: maxConnections, stock: stock)
+                .write(toFile: "\(directory)/my.cnf", atomically: true, encoding: .utf8)
             let install = try await run(
-                installDB,
-                [
-                    "--no-defaults", "--datadir=\(directory)/data", "--user=\(NSUserName())", "--auth-root-authentication-method=normal",
-                    "--skip-test-db",
-                ])
+                installDB, ["--defaults-file=\(directory)/my.cnf", "--auth-root-authentication-method=normal", "--skip-test-db"])
             guard install.status == 0 else { throw ServerError("mariadb-install-db failed:\n\(install.output)") }
             for attempt in 1...3 {
                 let chosen = try port ?? freePort()
@@ -129,13 +129,15 @@ struct ThrowawayServer: Codable {
         }
         let directory = (base as NSString).appendingPathComponent("testenv-mariadb.\(UUID().uuidString.prefix(8).lowercased())")
         try FileManager.default.createDirectory(atPath: "\(directory)/data", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: "\(directory)/tmp", withIntermediateDirectories: true)
         return directory
     }
 
     private static func config(directory: String, port: Int, maxConnections: Int, stock: Bool) -> String {
         var lines = [
             "[mariadbd]", "datadir=\(directory)/data", "socket=\(directory)/mariadb.sock", "pid-file=\(directory)/mariadb.pid",
-            "log-error=\(directory)/error.log", "port=\(port)", "bind-address=127.0.0.1", "skip-name-resolve", "user=\(NSUserName())",
+            "log-error=\(directory)/error.log", "tmpdir=\(directory)/tmp", "port=\(port)", "bind-address=127.0.0.1", "skip-name-resolve",
+            "user=\(NSUserName())",
             "character-set-server=utf8mb4", "collation-server=utf8mb4_unicode_ci", "max_connections=\(maxConnections)",
             "max_allowed_packet=256M", "performance_schema=OFF", "skip-log-bin", "innodb_buffer_pool_size=256M", "innodb_log_file_size=64M",
         ]

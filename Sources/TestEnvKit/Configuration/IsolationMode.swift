@@ -12,7 +12,7 @@
 ///   beyond added, dropped or renamed tables and views), or to measure the naive cost.
 /// - ``transaction`` for many small tests that only read and write rows: nothing is reset, the
 ///   test's work is rolled back. Statements that commit implicitly (DDL, `TRUNCATE`, `LOCK
-///   TABLES`) are refused with ``TestEnvCore/ImplicitCommitError``; auto-increment counters keep
+///   TABLES`) are refused with `ImplicitCommitError`; auto-increment counters keep
 ///   moving (ids are not 1, 2, 3); concurrent tests share the database, so they can wait on each
 ///   other's row locks; and a failed test's data cannot be kept for inspection.
 public enum IsolationMode: String, Sendable, Hashable, CaseIterable {

@@ -1,6 +1,6 @@
 import TestEnvCore
 
-/// What ``TestEnvCore/DatabaseConnection/batchInsert(into:columns:rows:batchSize:)`` inserted.
+/// What `batchInsert(into:columns:rows:batchSize:)` inserted.
 public struct BatchInsertResult: Sendable, Hashable {
     /// The number of rows inserted.
     public let rowCount: Int

@@ -25,7 +25,7 @@ public struct EnvironmentStatistics: Sendable, Hashable, CustomStringConvertible
     public internal(set) var kept = 0
     /// Creation attempts repeated after a retryable error.
     public internal(set) var retries = 0
-    /// Errors seen, by kind (a ``TestEnvCore/DatabaseErrorKind`` name or a ``TestEnvError/Code`` name).
+    /// Errors seen, by kind (a `DatabaseErrorKind` name or a ``TestEnvError/Code`` name).
     public internal(set) var errorsByKind: [String: Int] = [:]
 
     mutating func record(_ error: any Error) {

@@ -21,13 +21,13 @@ import TestEnvSQLite
 /// **Connections.** Per manager: one admin connection (creates and drops databases) and, after
 /// the first timeout, one control connection (sends `KILL QUERY`). Per environment: one connection.
 ///
-/// **Cleanup.** ``cleanupEnvironment(_:)`` closes the environment's connection and drops its
+/// **Cleanup.** ``cleanupEnvironment(_:testFailed:)`` closes the environment's connection and drops its
 /// database (or deletes its SQLite file). It is idempotent, and only ever drops databases this
 /// manager created. A creation that fails half-way removes what it had created.
 ///
 /// ## Topics
 /// - ``createIsolatedEnvironment(schema:)``
-/// - ``cleanupEnvironment(_:)``
+/// - ``cleanupEnvironment(_:testFailed:)``
 /// - ``cleanupAll()``
 /// - ``statistics``
 public actor TestEnvironmentManager {

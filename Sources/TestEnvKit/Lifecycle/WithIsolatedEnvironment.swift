@@ -16,6 +16,8 @@
 /// - Parameters:
 ///   - schema: the scripts to load; each backend loads its own.
 ///   - manager: the manager to use; by default the process-wide ``TestEnvironmentManager/shared()``.
+///   - isolation: the caller's actor, inferred; the body runs on it.
+///   - body: the test's work, given the environment.
 /// - Throws: what `body` throws; otherwise creation errors (``TestEnvError``) or a cleanup error.
 ///   When both the body and the cleanup fail, the body's error is thrown and the cleanup's logged.
 public func withIsolatedEnvironment<T>(

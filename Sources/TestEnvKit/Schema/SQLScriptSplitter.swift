@@ -13,7 +13,7 @@ public struct ScriptStatement: Sendable, Hashable {
 /// It understands what real dump and schema files contain:
 /// - `--` comments (MySQL: followed by a space), `#` comments (MySQL), `/* … */` comments — dropped;
 /// - MySQL executable comments `/*!40101 … */` and `/*M!… */` — kept, so the server runs them;
-/// - `'…'`, `"…"` and `` `…` `` with doubled quotes, and backslash escapes on MySQL; `N'…'` strings;
+/// - `'…'`, `"…"` and backquotes with doubled quotes, and backslash escapes on MySQL; `N'…'` strings;
 /// - `DELIMITER $$` (or `;;`, `//`, …) at the start of a line (MySQL), for trigger, procedure and
 ///   function bodies;
 /// - SQLite `CREATE TRIGGER … BEGIN …; …; END;` bodies, and `BEGIN TRANSACTION; … COMMIT;` in
