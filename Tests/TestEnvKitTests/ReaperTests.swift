@@ -107,6 +107,23 @@ import Testing
         try await manager.registry.unregister(mine, admin)
     }
 
+    @Test("A database whose tracking row a server crash lost is still found by the owner in its comment, and removed")
+    func ownerCommentSurvivesLostRow() async throws {
+        let orphan = DatabaseName.make()
+        let stranger = DatabaseName.make()
+        let owner = ProcessIdentity(host: ProcessIdentity.current.host, pid: try deadPid(), startTicks: 1)
+        let admin = try await manager.admin()
+        let comment = DatabaseOwnerComment(owner, created: Int64(Date().timeIntervalSince1970)).clause
+        try await admin.executeScript(
+            "CREATE DATABASE \(DatabaseName.quoted(orphan)) \(comment); CREATE DATABASE \(DatabaseName.quoted(stranger)) COMMENT 'not ours'"
+        )
+        let decisions = try await manager.reap(dryRun: false)
+        #expect(decisions.first { $0.database == orphan }?.action == "remove")
+        #expect(!decisions.contains { $0.database == stranger })
+        #expect(try await KitTests.existingDatabases([orphan, stranger]) == [stranger])
+        try await admin.executeScript("DROP DATABASE \(DatabaseName.quoted(stranger))")
+    }
+
     @Test("A test_ database without a record is never touched, whatever its name")
     func neverTouchesUnrecorded() async throws {
         let stranger = DatabaseName.make()
@@ -167,7 +184,7 @@ struct HeldEnvironments {
     let names: [String]
     let process: Process
 
-    static func start(count: Int, arguments: [String] = []) async throws -> HeldEnvironments {
+    static func start(count: Int, arguments: [String] = [], environment changes: [String: String] = [:]) async throws -> HeldEnvironments {
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let candidates = [directory, directory.deletingLastPathComponent()].map { $0.appendingPathComponent("testenv-hold").path }
         let path = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0) }, "testenv-hold is not built")
@@ -177,6 +194,7 @@ struct HeldEnvironments {
         var environment = ProcessInfo.processInfo.environment
         environment["TEST_DB_TYPE"] = "mysql"
         environment["TEST_DB_REPORT"] = nil  // the test process writes the run's report, not its helpers
+        environment.merge(changes) { $1 }
         process.environment = environment
         let output = Pipe()
         process.standardOutput = output

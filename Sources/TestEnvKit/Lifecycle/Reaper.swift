@@ -16,23 +16,44 @@ public struct ReaperDecision: Sendable, Hashable, Codable {
 /// Removes databases whose owner is gone, and only those.
 ///
 /// A database is removed only when all of these hold: its name is `test_` and 32 hex digits; it has
-/// a record in the tracking table (a `test_` database without one is never touched); its owner is
-/// gone — on this host the process no longer runs, on another host its lease has expired — and no
-/// connection uses it. Then the database is dropped and its record deleted.
+/// our record — a row in the tracking table, or, where a server crash lost that row, the owner
+/// written into the database's own comment at creation (a `test_` database with neither is never
+/// touched); its owner is gone — on this host the process no longer runs, on another host its
+/// lease has expired — and no connection uses it. Then the database is dropped and its record deleted.
 enum Reaper {
+    /// One recorded database, from the tracking table or from its comment.
+    struct Record {
+        let name: String
+        let host: String
+        let pid: Int32
+        let startTicks: Int64
+        let state: String
+        let expired: Bool
+        let lease: String
+    }
+
     /// Decides what to do with every recorded database; with `apply`, removes those it may.
     static func run(admin: MySQLConnection, registry: DatabaseRegistry, apply: Bool) async throws -> [ReaperDecision] {
         try await registry.ensureTable(admin)
-        let records = try await admin.all(
+        var records = try await admin.all(
             "SELECT db_name, host, pid, process_start, state, lease_until < NOW(6) AS expired, DATE_FORMAT(lease_until, '%Y-%m-%d %H:%i:%s') AS lease FROM \(DatabaseRegistry.table) ORDER BY db_name",
-            [])
+            []
+        ).map {
+            Record(
+                name: try $0.decode(String.self, "db_name"), host: try $0.decode(String.self, "host"),
+                pid: try $0.decode(Int32.self, "pid"),
+                startTicks: try $0.decode(Int64.self, "process_start"), state: try $0.decode(String.self, "state"),
+                expired: try $0.decode(Bool.self, "expired"), lease: try $0.decode(String.self, "lease"))
+        }
+        let tracked = Set(records.map(\.name))
+        records += try await commentRecords(admin, lease: registry.lease).filter { !tracked.contains($0.name) }
         let inUse = Set(
             try await admin.all("SELECT DISTINCT DB FROM information_schema.PROCESSLIST WHERE DB LIKE 'test\\_%'", []).map {
                 try $0.decode(String.self, 0)
             })
         var decisions: [ReaperDecision] = []
         for record in records {
-            let decision = try decide(record, inUse: inUse, here: registry.owner.host)
+            let decision = decide(record, inUse: inUse, here: registry.owner.host)
             if apply, decision.action == "remove" {
                 try await admin.executeScript("DROP DATABASE IF EXISTS \(DatabaseName.quoted(decision.database))")
                 try await registry.unregister(decision.database, admin)
@@ -42,27 +63,78 @@ enum Reaper {
         return decisions
     }
 
-    private static func decide(_ record: Row, inUse: Set<String>, here: String) throws -> ReaperDecision {
-        let name = try record.decode(String.self, "db_name")
-        let host = try record.decode(String.self, "host")
-        let pid = try record.decode(Int32.self, "pid")
-        let owner = "\(host) pid \(pid)"
+    /// Databases whose tracking row is gone but whose comment names their owner (MariaDB only).
+    private static func commentRecords(_ admin: MySQLConnection, lease: Duration) async throws -> [Record] {
+        guard admin.serverVersion.contains("MariaDB") else { return [] }
+        let rows = try await admin.all(
+            """
+            SELECT SCHEMA_NAME, SCHEMA_COMMENT, UNIX_TIMESTAMP() FROM information_schema.SCHEMATA
+            WHERE SCHEMA_NAME LIKE 'test\\_%' AND SCHEMA_COMMENT LIKE 'testenv %'
+            """, [])
+        return try rows.compactMap { row in
+            guard let owner = DatabaseOwnerComment(parsing: try row.decode(String.self, 1)) else { return nil }
+            let until = owner.created + max(1, lease.components.seconds)
+            return Record(
+                name: try row.decode(String.self, 0), host: owner.host, pid: owner.pid, startTicks: owner.startTicks, state: "ready",
+                expired: until < (try row.decode(Int64.self, 2)), lease: "\(until) (Unix time; from the database's comment)")
+        }
+    }
+
+    private static func decide(_ record: Record, inUse: Set<String>, here: String) -> ReaperDecision {
+        let (name, host, pid, lease) = (record.name, record.host, record.pid, record.lease)
         func decision(_ action: String, _ reason: String) -> ReaperDecision {
-            ReaperDecision(database: name, owner: owner, action: action, reason: reason)
+            ReaperDecision(database: name, owner: "\(host) pid \(pid)", action: action, reason: reason)
         }
         guard DatabaseName.isValid(name) else { return decision("keep", "the name is not one TestEnvKit creates") }
         guard !inUse.contains(name) else { return decision("keep", "a connection is using it") }
-        let lease = try record.decode(String.self, "lease")
-        if try record.decode(String.self, "state") == "kept" {
-            return try record.decode(Bool.self, "expired")
+        if record.state == "kept" {
+            return record.expired
                 ? decision("remove", "it was kept after a failed test, and its time to live ended at \(lease)")
                 : decision("keep", "it was kept after a failed test, until \(lease)")
         }
-        if host == here, let alive = ProcessIdentity.isAlive(pid: pid, startTicks: try record.decode(Int64.self, "process_start")) {
+        if host == here, let alive = ProcessIdentity.isAlive(pid: pid, startTicks: record.startTicks) {
             return alive ? decision("keep", "its owner is running") : decision("remove", "its owner, process \(pid) on this host, is gone")
         }
-        return try record.decode(Bool.self, "expired")
+        return record.expired
             ? decision("remove", "its owner on \(host) let the lease expire at \(lease)")
             : decision("keep", "its owner on \(host) holds the lease until \(lease)")
+    }
+}
+
+/// The owner written into a database's comment when it is created (MariaDB), so the database stays
+/// identifiable when a crash of a server with relaxed durability loses its tracking row: DDL is
+/// durable there, recent commits are not. `testenv host=<host> pid=<pid> start=<ticks> created=<unix>`.
+struct DatabaseOwnerComment {
+    let host: String
+    let pid: Int32
+    let startTicks: Int64
+    let created: Int64
+
+    init(_ owner: ProcessIdentity, created: Int64) {
+        host = owner.host
+        pid = owner.pid
+        startTicks = owner.startTicks
+        self.created = created
+    }
+
+    init?(parsing comment: String) {
+        var fields: [Substring: Substring] = [:]
+        for part in comment.split(separator: " ").dropFirst() {
+            guard let equals = part.firstIndex(of: "=") else { continue }
+            fields[part[..<equals]] = part[part.index(after: equals)...]
+        }
+        guard comment.hasPrefix("testenv "), let host = fields["host"], let pid = fields["pid"].flatMap({ Int32($0) }),
+            let start = fields["start"].flatMap({ Int64($0) }), let created = fields["created"].flatMap({ Int64($0) })
+        else { return nil }
+        self.host = String(host)
+        self.pid = pid
+        self.startTicks = start
+        self.created = created
+    }
+
+    /// The `COMMENT '…'` clause; host names carry no quotes, but any are dropped to be sure.
+    var clause: String {
+        let safeHost = host.filter { $0 != "'" && $0 != "\\" && $0 != " " }
+        return "COMMENT 'testenv host=\(safeHost) pid=\(pid) start=\(startTicks) created=\(created)'"
     }
 }

@@ -220,7 +220,12 @@ extension TestEnvironmentManager {
             }
             // A build for the pool that is still running when the process exits must not leave a database behind.
             if forPool, PoolExitSweep.isExiting.load(ordering: .sequentiallyConsistent) { throw CancellationError() }
-            try await admin.executeScript("CREATE DATABASE \(DatabaseName.quoted(name)) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+            // On MariaDB the owner goes into the database's comment too: DDL survives a crash that loses recent commits.
+            let comment =
+                admin.serverVersion.contains("MariaDB")
+                ? " " + DatabaseOwnerComment(registry.owner, created: Int64(Date().timeIntervalSince1970)).clause : ""
+            try await admin.executeScript(
+                "CREATE DATABASE \(DatabaseName.quoted(name)) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci\(comment)")
             created = true
             let connection = try await connectEnvironment(to: name, slot: slot)
             do {
