@@ -56,31 +56,36 @@ public enum ImplicitCommit {
     }
 
     /// The first statement of a script for which `matches` is true, or nil. Semicolons inside
-    /// quotes do not split statements.
+    /// quotes do not split statements. `matches` sees the statement's first 512 bytes (it looks at
+    /// leading words), so a script of megabytes is scanned byte by byte without copying it.
     public static func firstStatement(in script: String, where matches: (String) -> Bool) -> String? {
-        var start = script.startIndex
-        var quote: Character?
-        var index = script.startIndex
-        while index < script.endIndex {
-            let character = script[index]
+        let bytes = script.utf8
+        var start = bytes.startIndex
+        var quote: UInt8?
+        var index = bytes.startIndex
+        func check(_ end: String.UTF8View.Index) -> String? {
+            let head = bytes.index(start, offsetBy: 512, limitedBy: end) ?? end
+            guard matches(String(decoding: bytes[start..<head], as: UTF8.self)) else { return nil }
+            return String(script[start..<end]).trimmingSpaces()
+        }
+        while index < bytes.endIndex {
+            let byte = bytes[index]
             if let open = quote {
-                if character == "\\" && open != "`" {
-                    index = script.index(after: index)
-                    if index == script.endIndex { break }
-                } else if character == open {
+                if byte == UInt8(ascii: "\\") && open != UInt8(ascii: "`") {
+                    index = bytes.index(after: index)
+                    if index == bytes.endIndex { break }
+                } else if byte == open {
                     quote = nil
                 }
-            } else if character == "'" || character == "\"" || character == "`" {
-                quote = character
-            } else if character == ";" {
-                let statement = String(script[start..<index])
-                if matches(statement) { return statement.trimmingSpaces() }
-                start = script.index(after: index)
+            } else if byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "`") {
+                quote = byte
+            } else if byte == UInt8(ascii: ";") {
+                if let statement = check(index) { return statement }
+                start = bytes.index(after: index)
             }
-            index = script.index(after: index)
+            index = bytes.index(after: index)
         }
-        let last = String(script[start...])
-        return matches(last) ? last.trimmingSpaces() : nil
+        return check(bytes.endIndex)
     }
 
     /// The first `count` words of `sql`, upper-cased, skipping leading comments and `=` signs.

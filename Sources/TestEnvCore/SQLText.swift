@@ -7,8 +7,10 @@ public enum SQLText {
     /// SQLText.abbreviated("SELECT *\nFROM users")   // "SELECT * FROM users"
     /// ```
     public static func abbreviated(_ sql: String, limit: Int = 200) -> String {
-        let oneLine = sql.split(whereSeparator: \.isNewline).map { $0.trimmingSpaces() }.joined(separator: " ")
-        return oneLine.count > limit ? oneLine.prefix(limit) + "…" : oneLine
+        // Only the start is shown, so only the start is looked at: a statement may be megabytes long.
+        let head = sql.prefix(limit * 4 + 64)
+        let oneLine = head.split(whereSeparator: \.isNewline).map { $0.trimmingSpaces() }.joined(separator: " ")
+        return oneLine.count > limit || head.endIndex < sql.endIndex ? oneLine.prefix(limit) + "…" : oneLine
     }
 
     /// `count` bound-parameter markers for a `VALUES (…)` or `IN (…)` list: `"?, ?, ?"`.

@@ -54,7 +54,7 @@ public struct TestEnvError: Error, Sendable, CustomStringConvertible {
     public let message: String
     /// `file:line` of the schema statement involved, when there is one.
     public let location: String?
-    /// The start of the statement involved, when there is one.
+    /// The statement involved, when there is one (its first 4 KiB when longer).
     public let statement: String?
     /// The driver error that caused this one, when there is one.
     public let underlying: (any Error & Sendable)?
@@ -67,7 +67,8 @@ public struct TestEnvError: Error, Sendable, CustomStringConvertible {
         self.code = code
         self.message = message
         self.location = location
-        self.statement = statement
+        // An error that carries a 50 MB statement would cost its catcher dearly; the start identifies it.
+        self.statement = statement.map { $0.utf8.count > 4_096 ? String(decoding: $0.utf8.prefix(4_096), as: UTF8.self) + "…" : $0 }
         self.underlying = underlying
     }
 

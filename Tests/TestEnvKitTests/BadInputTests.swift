@@ -58,6 +58,30 @@ import Testing
         #expect(error?.message.contains(file.path) == true)
     }
 
+    @Test(
+        "A 50 MB script whose first quote never closes fails with a typed error at line 1, and creates nothing else",
+        .timeLimit(.minutes(2)))
+    func fiftyMegabyteScript() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("testenv-50mb-\(UUID().uuidString).sql")
+        let line = "INSERT INTO big (v) VALUES ('" + String(repeating: "x", count: 60) + "');\n"
+        var data = Data("CREATE TABLE big (v TEXT);\nINSERT INTO big (v) VALUES ('never closed);\n".utf8)
+        data.append(Data(String(repeating: line, count: 50_000_000 / line.utf8.count).utf8))
+        try data.write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect(data.count >= 50_000_000)
+        let before = try await serverDatabases()
+        let manager = KitTests.manager()
+        let schema = Schema(mysql: [.file(file.path)], sqlite: [.file(file.path)])
+        let error = await #expect(throws: TestEnvError.self) { try await manager.createIsolatedEnvironment(schema: schema) }
+        #expect(
+            [TestEnvError.Code.schemaStatementFailed, .environmentCreationFailed].contains(error?.code), "\(String(describing: error))")
+        if error?.code == .schemaStatementFailed { #expect(error?.location == "\(file.path):2") }
+        #expect((error?.description.count ?? .max) < 5_000, "the message quotes the statement's start, not 50 MB")
+        #expect(await manager.liveEnvironments.isEmpty)
+        #expect(try await serverDatabases() == before)
+        await manager.shutdown()
+    }
+
     @Test("Binary garbage is refused as an unreadable file")
     func binaryGarbage() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("testenv-garbage-\(UUID().uuidString).sql")

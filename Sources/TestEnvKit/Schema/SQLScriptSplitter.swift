@@ -148,7 +148,8 @@ private struct Scanner {
         // Stop at the delimiter too: with `DELIMITER $$`, "END$$" is a word and a delimiter.
         while index < bytes.count, isWordByte(bytes[index]), index == start || !matches(delimiter) { index += 1 }
         current.append(contentsOf: bytes[start..<index])
-        guard dialect == .sqlite else { return }
+        // Words matter only to find SQLite trigger bodies: the first three, then BEGIN/CASE/END inside a trigger.
+        guard dialect == .sqlite, leadingWords.count < 3 || isTrigger else { return }
         let word = String(decoding: bytes[start..<index], as: UTF8.self).uppercased()
         if leadingWords.count < 3 { leadingWords.append(word) }
         guard isTrigger else { return }
