@@ -30,8 +30,10 @@ struct CheckSchemaCommand: AsyncParsableCommand {
         let schema = Schema(mysql: scripts, sqlite: scripts, databaseStatements: skipDatabaseStatements ? .skip : .refuse)
         let manager = TestEnvironmentManager(configuration: configuration)
         do {
-            let inventory = try await withIsolatedEnvironment(schema: schema, manager: manager) { environment in
-                try await SchemaInventory.take(of: environment)
+            let inventory = try await TerminalProgress("loading \(files.joined(separator: ", "))").during {
+                try await withIsolatedEnvironment(schema: schema, manager: manager) { environment in
+                    try await SchemaInventory.take(of: environment)
+                }
             }
             print(json ? try sortedJSON(inventory) : Self.text(inventory))
         } catch let error as TestEnvError {

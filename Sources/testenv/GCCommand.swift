@@ -25,7 +25,9 @@ struct GCCommand: AsyncParsableCommand {
         configuration.backend = .mysql
         configuration.requiresRequestedBackend = true
         configuration.reapsAtStart = false
-        let decisions = try await TestEnvironmentManager(configuration: configuration).reap(dryRun: dryRun)
+        let progress = TerminalProgress(dryRun ? "checking recorded databases" : "removing orphaned databases")
+        let decisions = try await TestEnvironmentManager(configuration: configuration).reap(dryRun: dryRun) { _, _ in progress.advance() }
+        progress.finish()
         if json {
             print(try sortedJSON(decisions))
             return

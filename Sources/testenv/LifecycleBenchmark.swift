@@ -34,6 +34,9 @@ struct LifecycleBenchmark {
         var settings = configuration
         settings.isolation = isolation
         let manager = TestEnvironmentManager(configuration: settings)
+        let progress = TerminalProgress(
+            "\(configuration.backend) \(isolation == .fresh ? "naive" : "fast") lifecycles", total: environments)
+        defer { progress.finish() }
         let clock = ContinuousClock()
         let start = clock.now
         let timings = try await withThrowingTaskGroup(of: [(acquire: Duration, release: Duration)].self) { group in
@@ -54,6 +57,7 @@ struct LifecycleBenchmark {
                         let releaseStart = clock.now
                         try await manager.cleanupEnvironment(env)
                         timings.append((acquired - acquireStart, clock.now - releaseStart))
+                        progress.advance()
                     }
                     return timings
                 }

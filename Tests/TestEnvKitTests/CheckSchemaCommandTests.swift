@@ -96,6 +96,7 @@ private func runToEnd(_ path: String, _ arguments: [String], _ environment: [Str
                 "--repeats", "1", "--json", "--fixtures", fixtures,
             ] + extra)
         #expect(run.status == 0, "\(run.error)")
+        #expect(!run.error.contains("\r"), "no progress line when standard error is not a terminal")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
         return (object, try #require(object[backend] as? [String: Any]))
     }

@@ -33,7 +33,9 @@ enum Reaper {
     }
 
     /// Decides what to do with every recorded database; with `apply`, removes those it may.
-    static func run(admin: MySQLConnection, registry: DatabaseRegistry, apply: Bool) async throws -> [ReaperDecision] {
+    static func run(
+        admin: MySQLConnection, registry: DatabaseRegistry, apply: Bool, progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) async throws -> [ReaperDecision] {
         try await registry.ensureTable(admin)
         var records = try await admin.all(
             "SELECT db_name, host, pid, process_start, state, lease_until < NOW(6) AS expired, DATE_FORMAT(lease_until, '%Y-%m-%d %H:%i:%s') AS lease FROM \(DatabaseRegistry.table) ORDER BY db_name",
@@ -59,6 +61,7 @@ enum Reaper {
                 try await registry.unregister(decision.database, admin)
             }
             decisions.append(decision)
+            progress?(decisions.count, records.count)
         }
         return decisions
     }

@@ -10,10 +10,13 @@ extension TestEnvironmentManager {
     /// ```
     ///
     /// - Throws: the driver's error, or the connection errors of ``resolvedBackend()``.
-    public func reap(dryRun: Bool) async throws -> [ReaperDecision] {
+    /// - Parameters:
+    ///   - dryRun: decide and report, but remove nothing.
+    ///   - progress: called after each database with how many are done and how many there are.
+    public func reap(dryRun: Bool, progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) async throws -> [ReaperDecision] {
         let admin = try await admin()
         try await ensureRegistry(admin)
-        return try await Reaper.run(admin: admin, registry: registry, apply: !dryRun)
+        return try await Reaper.run(admin: admin, registry: registry, apply: !dryRun, progress: progress)
     }
 
     /// Creates the tracking table once per manager.
