@@ -45,7 +45,7 @@ public struct TestEnvConfiguration: Sendable, Hashable {
     /// How long a MySQL database's record stays valid without renewal. Live processes renew it every
     /// third of this; after it expires, a reaper on another host may remove the database.
     public var lease: Duration
-    /// Whether the first MySQL use of a manager removes databases whose owner is gone (see ``TestEnvironmentManager/reap(dryRun:)``).
+    /// Whether the first MySQL use of a manager removes databases whose owner is gone (see ``TestEnvironmentManager/reap(dryRun:progress:)``).
     public var reapsAtStart: Bool
     /// Whether the database of a failed test is kept for inspection instead of removed
     /// (`TEST_DB_KEEP_ON_FAILURE`). SQLite environments are then written to files.
