@@ -1,18 +1,15 @@
 import Foundation
 import TestEnvCore
 import TestEnvMySQL
+import TestEnvTestSupport
 import Testing
 
 @testable import TestEnvKit
 
 @Suite struct ServerCommandTests {
-    private static let mariadbdInstalled = ["/usr/sbin/mariadbd", "/usr/bin/mariadbd", "/usr/local/sbin/mariadbd"].contains {
-        FileManager.default.isExecutableFile(atPath: $0)
-    }
-
     @Test(
         "testenv server start gives a working server and its settings; status sees it; stop ends it and removes its directory",
-        .enabled(if: mariadbdInstalled, "mariadb-server is not installed"), .timeLimit(.minutes(2)))
+        .enabled(if: installedMariaDBD != nil, "mariadb-server is not installed"), .timeLimit(.minutes(2)))
     func startStatusStop() async throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("testenv-server-test-\(UUID().uuidString.prefix(8))").path
         defer { try? FileManager.default.removeItem(atPath: base) }

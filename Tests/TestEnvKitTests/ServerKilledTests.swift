@@ -8,10 +8,6 @@ import Testing
 
 /// A disposable server of its own (`testenv server start`), killed in the middle of a run.
 @Suite(.mysqlServer) struct ServerKilledTests {
-    private static let mariadbdInstalled = ["/usr/sbin/mariadbd", "/usr/bin/mariadbd"].contains {
-        FileManager.default.isExecutableFile(atPath: $0)
-    }
-
     struct Server {
         let directory: String
         let port: Int
@@ -22,7 +18,7 @@ import Testing
 
     @Test(
         "Server killed mid-run: statements fail promptly with a lost-connection error, and after a restart the reaper leaves no orphan",
-        .enabled(if: mariadbdInstalled, "mariadb-server is not installed"), .timeLimit(.minutes(3)))
+        .enabled(if: installedMariaDBD != nil, "mariadb-server is not installed"), .timeLimit(.minutes(3)))
     func serverKilledMidRun() async throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("testenv-killed-\(UUID().uuidString.prefix(8))").path
         defer { try? FileManager.default.removeItem(atPath: base) }
@@ -81,8 +77,7 @@ import Testing
 
     private func relaunch(_ server: Server) throws -> Int32 {
         let process = Process()
-        process.executableURL = URL(
-            fileURLWithPath: ["/usr/sbin/mariadbd", "/usr/bin/mariadbd"].first { FileManager.default.isExecutableFile(atPath: $0) }!)
+        process.executableURL = URL(fileURLWithPath: try #require(installedMariaDBD))
         process.arguments = ["--defaults-file=\(server.directory)/my.cnf"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

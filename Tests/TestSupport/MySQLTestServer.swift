@@ -68,6 +68,11 @@ public enum MySQLTestServer {
     }
 }
 
+/// Where this machine's `mariadbd` is, for tests that start servers of their own; nil when MariaDB is not installed.
+public let installedMariaDBD: String? = ["/usr/sbin/mariadbd", "/usr/bin/mariadbd", "/usr/local/sbin/mariadbd"].first {
+    FileManager.default.isExecutableFile(atPath: $0)
+}
+
 extension Trait where Self == ConditionTrait {
     /// Enables a test or suite only when the MySQL test server should be used (see ``MySQLTestServer``).
     public static var mysqlServer: Self {

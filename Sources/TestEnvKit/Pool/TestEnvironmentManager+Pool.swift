@@ -121,12 +121,10 @@ extension TestEnvironmentManager {
         let task =
             pools[fingerprint]?.profile
             ?? Task {
-                let database = try await self.buildMySQLDatabase(
-                    schema, fingerprint: fingerprint, admin: admin, slot: InterruptSlot(), forPool: true)
-                await database.connection.close()
-                var profile = try await DatabaseProfile.take(of: database.name, admin: admin)
-                self.adopt(database.name, into: fingerprint, asTemplate: profile.hasReferenceRows)
-                if profile.hasReferenceRows { profile.template = database.name }
+                let name = try await self.buildPoolDatabase(schema, fingerprint: fingerprint, admin: admin)
+                var profile = try await DatabaseProfile.take(of: name, admin: admin)
+                self.adopt(name, into: fingerprint, asTemplate: profile.hasReferenceRows)
+                if profile.hasReferenceRows { profile.template = name }
                 return profile
             }
         pools[fingerprint]?.profile = task
@@ -158,6 +156,14 @@ extension TestEnvironmentManager {
         }
     }
 
+    /// Builds a database of `schema` for the pool — held for the exit handler from the start — and
+    /// closes the connection that loaded it.
+    private func buildPoolDatabase(_ schema: Schema, fingerprint: SchemaFingerprint, admin: MySQLConnection) async throws -> String {
+        let database = try await buildMySQLDatabase(schema, fingerprint: fingerprint, admin: admin, slot: InterruptSlot(), forPool: true)
+        await database.connection.close()
+        return database.name
+    }
+
     private func fillOne(_ fingerprint: SchemaFingerprint, schema: Schema) async {
         defer {
             pools[fingerprint]?.building -= 1
@@ -166,15 +172,12 @@ extension TestEnvironmentManager {
         // The filler only uses a connection the budget has free now: tests come first.
         guard let budget = try? await connectionBudget(), await budget.tryAcquire() else { return }
         do {
-            let admin = try await admin()
-            let database = try await buildMySQLDatabase(
-                schema, fingerprint: fingerprint, admin: admin, slot: InterruptSlot(), forPool: true)
-            await database.connection.close()
+            let name = try await buildPoolDatabase(schema, fingerprint: fingerprint, admin: try await admin())
             await budget.release()
             if pools[fingerprint] == nil || isShuttingDown {
-                try await dropMySQLDatabase(database.name)
+                try await dropMySQLDatabase(name)
             } else {
-                adopt(database.name, into: fingerprint, asTemplate: false)
+                adopt(name, into: fingerprint, asTemplate: false)
                 statistics.prebuilt += 1
             }
         } catch {
@@ -246,11 +249,7 @@ extension TestEnvironmentManager {
         let task =
             pools[fingerprint]?.shared
             ?? Task {
-                let database = try await self.buildMySQLDatabase(
-                    schema, fingerprint: fingerprint, admin: admin, slot: InterruptSlot(), forPool: true)
-                await database.connection.close()
-                PoolExitSweep.hold(database.name, on: self.configuration.mysql)
-                return database.name
+                try await self.buildPoolDatabase(schema, fingerprint: fingerprint, admin: admin)
             }
         pools[fingerprint]?.shared = task
         let name: String
