@@ -223,6 +223,8 @@ extension TestEnvironmentManager {
             statistics.recycled += 1
             adopt(name, into: fingerprint, asTemplate: false)
         } catch {
+            // At process exit the exit handler drops pooled databases under a running reset: no news.
+            guard !PoolExitSweep.isExiting.load(ordering: .sequentiallyConsistent) else { return }
             statistics.record(error)
             logger.warning("Dropping \(name): resetting it failed: \(error)")
             try? await dropMySQLDatabase(name)
