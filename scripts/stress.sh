@@ -11,7 +11,8 @@ environments=${STRESS_ENVIRONMENTS:-50}
 stress=$(swift build --show-bin-path)/testenv-stress
 testenv=$(swift build --show-bin-path)/testenv
 
-eval "$("$testenv" server start --max-connections 30)"
+exports=$("$testenv" server start --max-connections 30) || { echo "stress.sh: could not start MariaDB (see above)" >&2; exit 1; }
+eval "$exports"
 server=$TESTENV_SERVER_DIR
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; "$testenv" server stop --dir "$server"' EXIT

@@ -19,7 +19,8 @@ swift build --build-tests "${flags[@]}"
 
 # A throwaway MariaDB on tmpfs, started by the project's own CLI: `testenv server` is tested on every run.
 testenv=$(swift build --show-bin-path)/testenv
-eval "$("$testenv" server start)"
+exports=$("$testenv" server start) || { echo "test.sh: could not start MariaDB (testenv server start says why above)" >&2; exit 1; }
+eval "$exports"
 server=$TESTENV_SERVER_DIR
 trap '"$testenv" server stop --dir "$server"' EXIT
 trap 'exit 130' INT TERM
