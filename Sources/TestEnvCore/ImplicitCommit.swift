@@ -56,36 +56,79 @@ public enum ImplicitCommit {
     }
 
     /// The first statement of a script for which `matches` is true, or nil. Semicolons inside
-    /// quotes do not split statements. `matches` sees the statement's first 512 bytes (it looks at
-    /// leading words), so a script of megabytes is scanned byte by byte without copying it.
+    /// quotes and comments do not split statements. `matches` sees 512 bytes of the statement from
+    /// its first word (it looks at leading words), so a script of megabytes is scanned byte by byte
+    /// without copying it.
     public static func firstStatement(in script: String, where matches: (String) -> Bool) -> String? {
-        let bytes = script.utf8
-        var start = bytes.startIndex
-        var quote: UInt8?
-        var index = bytes.startIndex
-        func check(_ end: String.UTF8View.Index) -> String? {
-            let head = bytes.index(start, offsetBy: 512, limitedBy: end) ?? end
-            guard matches(String(decoding: bytes[start..<head], as: UTF8.self)) else { return nil }
-            return String(script[start..<end]).trimmingSpaces()
+        let bytes = Array(script.utf8)
+        var start = 0
+        var index = 0
+        func check(_ end: Int) -> String? {
+            let first = firstWord(bytes, from: start, to: end)
+            guard matches(String(decoding: bytes[first..<min(end, first + 512)], as: UTF8.self)) else { return nil }
+            return String(decoding: bytes[start..<end], as: UTF8.self).trimmingSpaces()
         }
-        while index < bytes.endIndex {
-            let byte = bytes[index]
-            if let open = quote {
-                if byte == UInt8(ascii: "\\") && open != UInt8(ascii: "`") {
-                    index = bytes.index(after: index)
-                    if index == bytes.endIndex { break }
-                } else if byte == open {
-                    quote = nil
-                }
-            } else if byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "`") {
-                quote = byte
-            } else if byte == UInt8(ascii: ";") {
+        while index < bytes.count {
+            if let after = skipQuoteOrComment(bytes, at: index) {
+                index = after
+            } else if bytes[index] == UInt8(ascii: ";") {
                 if let statement = check(index) { return statement }
-                start = bytes.index(after: index)
+                index += 1
+                start = index
+            } else {
+                index += 1
             }
-            index = bytes.index(after: index)
         }
-        return check(bytes.endIndex)
+        return check(bytes.count)
+    }
+
+    /// Where the quoted string or comment at `index` ends, or nil when none starts there.
+    /// Executable comments (`/*! … */`) are content, not comments.
+    private static func skipQuoteOrComment(_ bytes: [UInt8], at index: Int) -> Int? {
+        let byte = bytes[index]
+        let next = index + 1 < bytes.count ? bytes[index + 1] : 0
+        switch byte {
+        case UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "`"):
+            var cursor = index + 1
+            while cursor < bytes.count, bytes[cursor] != byte {
+                cursor += bytes[cursor] == UInt8(ascii: "\\") && byte != UInt8(ascii: "`") ? 2 : 1
+            }
+            return min(cursor + 1, bytes.count)
+        case UInt8(ascii: "#"):
+            return endOfLine(bytes, from: index)
+        case UInt8(ascii: "-") where next == UInt8(ascii: "-"):
+            let third = index + 2 < bytes.count ? bytes[index + 2] : UInt8(ascii: " ")
+            return third <= 0x20 ? endOfLine(bytes, from: index) : nil
+        case UInt8(ascii: "/") where next == UInt8(ascii: "*") && (index + 2 >= bytes.count || bytes[index + 2] != UInt8(ascii: "!")):
+            var cursor = index + 2
+            while cursor + 1 < bytes.count, !(bytes[cursor] == UInt8(ascii: "*") && bytes[cursor + 1] == UInt8(ascii: "/")) { cursor += 1 }
+            return min(cursor + 2, bytes.count)
+        default:
+            return nil
+        }
+    }
+
+    private static func endOfLine(_ bytes: [UInt8], from index: Int) -> Int {
+        var cursor = index
+        while cursor < bytes.count, bytes[cursor] != UInt8(ascii: "\n") { cursor += 1 }
+        return cursor
+    }
+
+    /// The first byte of the statement between `start` and `end` that is neither space nor comment.
+    private static func firstWord(_ bytes: [UInt8], from start: Int, to end: Int) -> Int {
+        var index = start
+        while index < end {
+            if bytes[index] <= 0x20 {
+                index += 1
+            } else if bytes[index] != UInt8(ascii: "'"), bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "`"),
+                let after = skipQuoteOrComment(bytes, at: index)
+            {
+                index = after
+            } else {
+                break
+            }
+        }
+        return min(index, end)
     }
 
     /// The first `count` words of `sql`, upper-cased, skipping leading comments and `=` signs.

@@ -22,4 +22,14 @@ import Testing
     func doesNotCommit(sql: String) {
         #expect(!ImplicitCommit.causedBy(sql))
     }
+
+    @Test("In a script, DDL is found after long comments, apostrophes in comments and semicolons in strings")
+    func scriptScan() {
+        let longComment = "/* " + String(repeating: "migration notes ", count: 64) + "*/"
+        #expect(ImplicitCommit.firstCommittingStatement(in: "INSERT INTO t VALUES (1);\n\(longComment)\nALTER TABLE t ADD c INT") != nil)
+        #expect(ImplicitCommit.firstCommittingStatement(in: "-- don't panic\nINSERT INTO t VALUES (1);\nDROP TABLE t;") == "DROP TABLE t")
+        #expect(ImplicitCommit.firstCommittingStatement(in: "# it's fine\nINSERT INTO t VALUES ('a;DROP TABLE t');") == nil)
+        #expect(ImplicitCommit.firstCommittingStatement(in: "INSERT INTO t VALUES (1); /* ; */ SELECT 1") == nil)
+        #expect(ImplicitCommit.firstStatement(in: "SELECT 1;\n  CREATE VIEW v AS SELECT 1", where: ImplicitCommit.changesSchema) != nil)
+    }
 }

@@ -7,14 +7,15 @@ import Testing
 @testable import TestEnvKit
 
 /// A schema with what a reset must get right: counters, a foreign key, reference rows (with a
-/// counter), a view, a trigger that writes another table, and a procedure.
+/// counter and a generated column), a view, a trigger that writes another table, and a procedure.
 let poolSchemaSQL = """
     CREATE TABLE accounts (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(50) NOT NULL);
     CREATE TABLE entries (
         id BIGINT AUTO_INCREMENT PRIMARY KEY, account_id INT NOT NULL, amount INT NOT NULL,
         FOREIGN KEY (account_id) REFERENCES accounts (id));
     CREATE TABLE audit (id INT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(100) NOT NULL);
-    CREATE TABLE statuses (id INT AUTO_INCREMENT PRIMARY KEY, label VARCHAR(20) NOT NULL UNIQUE);
+    CREATE TABLE statuses (
+        id INT AUTO_INCREMENT PRIMARY KEY, label VARCHAR(20) NOT NULL UNIQUE, shout VARCHAR(20) AS (UPPER(label)) VIRTUAL);
     INSERT INTO statuses (label) VALUES ('open'), ('closed');
     CREATE VIEW balances AS SELECT account_id, SUM(amount) AS total FROM entries GROUP BY account_id;
     CREATE TRIGGER entries_audit AFTER INSERT ON entries FOR EACH ROW INSERT INTO audit (note) VALUES (CONCAT('entry ', NEW.id));

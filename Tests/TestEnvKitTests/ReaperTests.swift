@@ -124,6 +124,14 @@ import Testing
         try await admin.executeScript("DROP DATABASE \(DatabaseName.quoted(stranger))")
     }
 
+    @Test("Owner comments are written only where the server has database comments (MariaDB 10.5 and later)")
+    func ownerCommentSupport() {
+        #expect(DatabaseOwnerComment.isSupported(by: "10.11.6-MariaDB-0+deb12u1"))
+        #expect(DatabaseOwnerComment.isSupported(by: "10.5.0-MariaDB"))
+        #expect(!DatabaseOwnerComment.isSupported(by: "10.4.32-MariaDB"))
+        #expect(!DatabaseOwnerComment.isSupported(by: "8.0.36"))
+    }
+
     @Test("A test_ database without a record is never touched, whatever its name")
     func neverTouchesUnrecorded() async throws {
         let stranger = DatabaseName.make()

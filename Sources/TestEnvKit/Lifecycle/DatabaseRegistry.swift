@@ -28,9 +28,13 @@ struct DatabaseRegistry: Sendable {
                 lease_until DATETIME(6) NOT NULL,
                 state VARCHAR(16) NOT NULL,
                 fingerprint CHAR(64) NULL
-            ) ENGINE = InnoDB;
-            ALTER TABLE \(Self.table) ADD COLUMN IF NOT EXISTS fingerprint CHAR(64) NULL
+            ) ENGINE = InnoDB
             """)
+        // Tables created before the fingerprint existed get the column (MySQL has no ADD COLUMN IF NOT EXISTS).
+        let column = try await admin.get(
+            "SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'testenv_tracking' AND TABLE_NAME = '_testenv_databases' AND COLUMN_NAME = 'fingerprint'",
+            [])
+        if column == nil { try await admin.executeScript("ALTER TABLE \(Self.table) ADD COLUMN fingerprint CHAR(64) NULL") }
     }
 
     /// Records `name` before it is created; `fingerprint` names the schema it is built from.

@@ -68,7 +68,7 @@ enum Reaper {
 
     /// Databases whose tracking row is gone but whose comment names their owner (MariaDB only).
     private static func commentRecords(_ admin: MySQLConnection, lease: Duration) async throws -> [Record] {
-        guard admin.serverVersion.contains("MariaDB") else { return [] }
+        guard DatabaseOwnerComment.isSupported(by: admin.serverVersion) else { return [] }
         let rows = try await admin.all(
             """
             SELECT SCHEMA_NAME, SCHEMA_COMMENT, UNIX_TIMESTAMP() FROM information_schema.SCHEMATA
@@ -133,6 +133,14 @@ struct DatabaseOwnerComment {
         self.pid = pid
         self.startTicks = start
         self.created = created
+    }
+
+    /// Database comments exist on MariaDB 10.5 and later.
+    static func isSupported(by serverVersion: String) -> Bool {
+        guard serverVersion.contains("MariaDB") else { return false }
+        let numbers = serverVersion.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+        guard numbers.count == 2 else { return false }
+        return (numbers[0], numbers[1]) >= (10, 5)
     }
 
     /// The `COMMENT '…'` clause; host names carry no quotes, but any are dropped to be sure.

@@ -108,6 +108,10 @@ extension TestEnvironmentManager {
             // Pool resets empty tables in any order and TRUNCATE tables that foreign keys reference.
             try await connection.executeScript(
                 "SET SESSION lock_wait_timeout = \(lockWait), innodb_lock_wait_timeout = \(lockWait), foreign_key_checks = 0")
+            // MySQL 8 caches information_schema.TABLES.AUTO_INCREMENT for a day; the pool's probe needs it live.
+            if !connection.serverVersion.contains("MariaDB") {
+                try await connection.executeScript("SET SESSION information_schema_stats_expiry = 0")
+            }
             return connection
         }
     }

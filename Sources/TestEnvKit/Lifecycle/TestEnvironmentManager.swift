@@ -222,7 +222,7 @@ extension TestEnvironmentManager {
             if forPool, PoolExitSweep.isExiting.load(ordering: .sequentiallyConsistent) { throw CancellationError() }
             // On MariaDB the owner goes into the database's comment too: DDL survives a crash that loses recent commits.
             let comment =
-                admin.serverVersion.contains("MariaDB")
+                tracked && DatabaseOwnerComment.isSupported(by: admin.serverVersion)
                 ? " " + DatabaseOwnerComment(registry.owner, created: Int64(Date().timeIntervalSince1970)).clause : ""
             try await admin.executeScript(
                 "CREATE DATABASE \(DatabaseName.quoted(name)) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci\(comment)")

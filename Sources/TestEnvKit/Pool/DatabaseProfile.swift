@@ -20,6 +20,8 @@ struct DatabaseProfile: Sendable {
     var hasTriggers = false
     /// The database that holds the reference rows to restore from; nil when there are none.
     var template: String?
+    /// Per reference table, its columns a refill writes (generated ones are computed again).
+    var writableColumns: [String: [String]] = [:]
 
     var hasReferenceRows: Bool { !referenceChecksums.isEmpty }
 
@@ -39,6 +41,12 @@ struct DatabaseProfile: Sendable {
         profile.tables.sort()
         let filled = try await DatabaseReset.tablesWithRows(profile.tables, in: database, admin: admin)
         profile.referenceChecksums = try await DatabaseReset.checksums(of: filled.sorted(), in: database, admin: admin)
+        for row in try await admin.all(
+            "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND EXTRA NOT LIKE '%GENERATED%' ORDER BY TABLE_NAME, ORDINAL_POSITION",
+            [.text(database)])
+        where filled.contains(try row.decode(String.self, 0)) {
+            profile.writableColumns[try row.decode(String.self, 0), default: []].append(try row.decode(String.self, 1))
+        }
         for row in try await admin.all(
             "SELECT EVENT_OBJECT_TABLE, EVENT_MANIPULATION FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?", [.text(database)])
         {
@@ -64,7 +72,8 @@ enum DatabaseReset {
 
     /// Resets `database` to `profile`. Runs on the admin connection, whose session has foreign
     /// key checks off and short lock waits (see ``TestEnvironmentManager``). `closedConnection`
-    /// is the test's connection, closed already but perhaps still in the process list for a moment.
+    /// is the test's connection, closed already but perhaps still in the process list for a moment;
+    /// it counts as using the database only while a statement of it still runs on the server.
     static func reset(_ database: String, to profile: DatabaseProfile, closedConnection: UInt, admin: MySQLConnection) async throws
         -> Outcome
     {
@@ -97,7 +106,7 @@ enum DatabaseReset {
     {
         var sql = """
             SELECT 'o', TABLE_NAME, TABLE_TYPE, CAST(AUTO_INCREMENT AS SIGNED) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?
-            UNION ALL SELECT 'c', CAST(ID AS CHAR), NULL, NULL FROM information_schema.PROCESSLIST WHERE DB = ? AND ID NOT IN (CONNECTION_ID(), ?)
+            UNION ALL SELECT 'c', CAST(ID AS CHAR), NULL, NULL FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID() AND NOT (ID = ? AND COMMAND IN ('Sleep', 'Quit'))
             """
         for table in profile.tables where profile.referenceChecksums[table] == nil {
             sql += "\nUNION ALL (SELECT 'r', \(literal(table)), NULL, NULL FROM \(qualified(table, in: database)) LIMIT 1)"
@@ -137,7 +146,11 @@ enum DatabaseReset {
         tables.flatMap { table -> [String] in
             let target = qualified(table, in: database)
             if let template = profile.template, profile.referenceChecksums[table] != nil {
-                var refill = ["TRUNCATE TABLE \(target)", "INSERT INTO \(target) SELECT * FROM \(qualified(table, in: template))"]
+                let columns = (profile.writableColumns[table] ?? []).map(quotedName).joined(separator: ", ")
+                var refill = [
+                    "TRUNCATE TABLE \(target)",
+                    "INSERT INTO \(target) (\(columns)) SELECT \(columns) FROM \(qualified(table, in: template))",
+                ]
                 if let counter = profile.counters[table] { refill.append("ALTER TABLE \(target) AUTO_INCREMENT = \(counter)") }
                 return refill
             }
@@ -163,7 +176,11 @@ enum DatabaseReset {
     }
 
     static func qualified(_ table: String, in database: String) -> String {
-        "\(DatabaseName.quoted(database)).`\(table.replacingOccurrences(of: "`", with: "``"))`"
+        "\(DatabaseName.quoted(database)).\(quotedName(table))"
+    }
+
+    private static func quotedName(_ name: String) -> String {
+        "`\(name.replacingOccurrences(of: "`", with: "``"))`"
     }
 
     private static func literal(_ text: String) -> String {

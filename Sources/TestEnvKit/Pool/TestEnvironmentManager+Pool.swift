@@ -122,7 +122,11 @@ extension TestEnvironmentManager {
             pools[fingerprint]?.profile
             ?? Task {
                 let name = try await self.buildPoolDatabase(schema, fingerprint: fingerprint, admin: admin)
-                var profile = try await DatabaseProfile.take(of: name, admin: admin)
+                var profile: DatabaseProfile
+                do { profile = try await DatabaseProfile.take(of: name, admin: admin) } catch {
+                    try? await self.dropMySQLDatabase(name)
+                    throw error
+                }
                 self.adopt(name, into: fingerprint, asTemplate: profile.hasReferenceRows)
                 if profile.hasReferenceRows { profile.template = name }
                 return profile
@@ -136,6 +140,11 @@ extension TestEnvironmentManager {
 
     private func adopt(_ name: String, into fingerprint: SchemaFingerprint, asTemplate: Bool) {
         PoolExitSweep.hold(name, on: configuration.mysql)
+        guard pools[fingerprint] != nil else {
+            // The pool was shut down meanwhile: nobody will hand this database out.
+            startBackground { try? await $0.dropMySQLDatabase(name) }
+            return
+        }
         if asTemplate {
             pools[fingerprint]?.template = name
         } else if pools[fingerprint]?.waiters.isEmpty == false, let waiter = pools[fingerprint]?.waiters.removeFirst() {
@@ -192,9 +201,11 @@ extension TestEnvironmentManager {
     func giveBack(_ name: String, fingerprint: SchemaFingerprint, schemaChanged: Bool, closedConnection: UInt) {
         // From here until it is handed out again, the exit handler drops it if the process ends.
         PoolExitSweep.hold(name, on: configuration.mysql)
-        guard !schemaChanged else {
-            statistics.discarded += 1
-            logger.debug("Dropping \(name) instead of reusing it: its test changed the schema")
+        guard !schemaChanged, pools[fingerprint] != nil else {
+            if schemaChanged {
+                statistics.discarded += 1
+                logger.debug("Dropping \(name) instead of reusing it: its test changed the schema")
+            }
             startBackground { try? await $0.dropMySQLDatabase(name) }
             return
         }
@@ -259,7 +270,7 @@ extension TestEnvironmentManager {
             if pools[fingerprint]?.shared == task { pools[fingerprint]?.shared = nil }
             throw error
         }
-        pools[fingerprint]?.sharedName = name
+        if pools[fingerprint]?.shared == task { pools[fingerprint]?.sharedName = name }
         let connection = try await connectEnvironment(to: name, slot: slot)
         do { try await connection.beginGuardedTransaction() } catch {
             await connection.close()
@@ -307,10 +318,12 @@ extension TestEnvironmentManager {
         isShuttingDown = true
         defer { isShuttingDown = false }
         await waitForBackgroundWork()
-        for task in resetConnections { await (try? await task.value)?.close() }
-        resetConnections = []
+        // Taken before the next suspension, so work that starts meanwhile sees no pool.
         let pools = self.pools
         self.pools = [:]
+        let resets = resetConnections
+        resetConnections = []
+        for task in resets { await (try? await task.value)?.close() }
         for pool in pools.values {
             for waiter in pool.waiters { waiter.continuation.resume(returning: nil) }
         }
