@@ -55,8 +55,10 @@ public actor TestEnvironmentManager {
     var live: [UUID: IsolatedEnvironment] = [:]
     /// Fingerprints of the schemas in use, recomputed when a file changes.
     var fingerprints = FingerprintCache()
-    /// SQLite: per schema fingerprint, the image every environment copies.
+    /// SQLite: per schema fingerprint, the image every environment copies (built once, by a task).
     var sqliteTemplates: [SchemaFingerprint: Task<SQLiteImage, any Error>] = [:]
+    /// The images of ``sqliteTemplates`` that are built, at hand without waiting for the task.
+    var sqliteImages: [SchemaFingerprint: SQLiteImage] = [:]
     /// MySQL: per schema fingerprint, the ready databases.
     var pools: [SchemaFingerprint: DatabasePool] = [:]
     /// Resets, refills and drops running off the tests' path; awaited by ``shutdown()``.
@@ -170,10 +172,10 @@ extension TestEnvironmentManager {
 
     private func createOnce(_ choice: BackendChoice, schema: Schema) async throws -> IsolatedEnvironment {
         let slot = InterruptSlot()
-        if choice.backend == .sqlite, try hasSQLiteTemplate(for: schema) {
+        if choice.backend == .sqlite, let template = try readySQLiteTemplate(for: schema) {
             // Copying an image that is built already into memory cannot wait on a lock or a server:
             // no time limit to watch it, which would cost more than the copy.
-            return try await createSQLiteEnvironment(choice, schema: schema, slot: slot)
+            return try await createSQLiteEnvironment(choice, schema: schema, slot: slot, template: template)
         }
         return try await TimeLimit.run(
             configuration.operationTimeout, operation: "creating an isolated \(choice.backend) environment", keepingLateResult: true,
@@ -272,10 +274,15 @@ extension TestEnvironmentManager {
             isolation: isolation, fingerprint: fingerprint, interrupt: killer(of: connection))
     }
 
-    private func createSQLiteEnvironment(_ choice: BackendChoice, schema: Schema, slot: InterruptSlot) async throws -> IsolatedEnvironment {
+    /// `template`: the schema's template when the caller has it at hand already.
+    private func createSQLiteEnvironment(
+        _ choice: BackendChoice, schema: Schema, slot: InterruptSlot,
+        template ready: (image: SQLiteImage, fingerprint: SchemaFingerprint)? = nil
+    ) async throws -> IsolatedEnvironment {
         let file = try sqliteFile()
         // Pooled and transaction modes copy a template built once per schema; fresh runs the scripts.
-        let template = configuration.isolation == .fresh || schema.sqlite.isEmpty ? nil : try await sqliteTemplate(schema)
+        var template = ready
+        if template == nil, configuration.isolation != .fresh, !schema.sqlite.isEmpty { template = try await sqliteTemplate(schema) }
         if let file, let template { try SQLiteConnection.write(template.image, to: file) }
         let settings = SQLiteConfiguration(path: file ?? ":memory:")
         let connection =

@@ -11,13 +11,13 @@ extension TestEnvironmentManager {
         try fingerprints.fingerprint(schema, backend: backend, serverVersion: serverVersion)
     }
 
-    /// Whether in-memory SQLite environments of `schema` are copies of a template built already.
-    func hasSQLiteTemplate(for schema: Schema) throws -> Bool {
+    /// The template of `schema` when in-memory SQLite environments are copies of one built already.
+    func readySQLiteTemplate(for schema: Schema) throws -> (image: SQLiteImage, fingerprint: SchemaFingerprint)? {
         guard configuration.isolation != .fresh, configuration.sqlitePath == ":memory:", !configuration.keepsFailedEnvironments,
             !schema.sqlite.isEmpty
-        else { return false }
+        else { return nil }
         let fingerprint = try fingerprint(schema, backend: .sqlite, serverVersion: SQLiteConnection.libraryVersion)
-        return sqliteTemplates[fingerprint] != nil
+        return sqliteImages[fingerprint].map { ($0, fingerprint) }
     }
 
     /// The SQLite image of `schema`, built once per fingerprint.
@@ -31,6 +31,7 @@ extension TestEnvironmentManager {
                     try await self.load(schema, backend: .sqlite, into: template, database: ":memory:", otherDatabases: [])
                     let image = try await template.image()
                     await template.close()
+                    self.sqliteImages[fingerprint] = image
                     return image
                 } catch {
                     await template.close()
@@ -328,6 +329,7 @@ extension TestEnvironmentManager {
             for waiter in pool.waiters { waiter.continuation.resume(returning: nil) }
         }
         sqliteTemplates = [:]
+        sqliteImages = [:]
         let inUse = Set(live.values.map(\.databaseName))
         for pool in pools.values {
             for name in pool.held where !inUse.contains(name) {

@@ -58,19 +58,20 @@ struct FingerprintCache {
     }
 }
 
-/// What changes when a file is edited: its size and modification time.
+/// What changes when a file is edited: its size and modification time (to the nanosecond).
 struct FileStamp: Hashable {
     let size: Int
-    let modified: Date
+    let seconds: Int
+    let nanoseconds: Int
 }
 
 extension SchemaScript {
     /// The file's size and modification time; nil for text, or when the file cannot be read.
+    /// One `stat` per environment: cheaper than asking FileManager for every attribute.
     var stamp: FileStamp? {
-        guard case .file(let path) = source,
-            let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-            let size = attributes[.size] as? Int, let modified = attributes[.modificationDate] as? Date
-        else { return nil }
-        return FileStamp(size: size, modified: modified)
+        guard case .file(let path) = source else { return nil }
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        return FileStamp(size: Int(status.st_size), seconds: Int(status.st_mtim.tv_sec), nanoseconds: Int(status.st_mtim.tv_nsec))
     }
 }
