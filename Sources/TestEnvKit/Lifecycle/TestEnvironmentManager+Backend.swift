@@ -89,9 +89,19 @@ extension TestEnvironmentManager {
             if await connection.isReady() { return connection }
         } catch {}
         // Lost or never opened: open it again, unless another caller did (or shutdown cleared the list).
-        let replacement = serverConnection()
-        if slot < resetConnections.count, resetConnections[slot] == task { resetConnections[slot] = replacement }
-        return try await replacement.value
+        // A full server (1040) is waited out as for the admin connection: a reset beats a rebuild.
+        let deadline = ContinuousClock.now + configuration.connectionWaitTimeout
+        var current = task
+        while true {
+            let replacement = serverConnection()
+            if slot < resetConnections.count, resetConnections[slot] == current { resetConnections[slot] = replacement }
+            current = replacement
+            do { return try await replacement.value } catch let error as MySQLError
+                where error.kind == .tooManyConnections && ContinuousClock.now < deadline
+            {
+                try await Task.sleep(for: .milliseconds(Int64.random(in: 50...250)))
+            }
+        }
     }
 
     /// A new connection to the server without a database selected.
