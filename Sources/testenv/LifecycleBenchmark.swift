@@ -82,5 +82,6 @@ struct LifecycleBenchmark {
 }
 
 extension Duration {
+    /// The duration in seconds, for the CLI's figures.
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

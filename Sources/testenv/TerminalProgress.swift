@@ -53,8 +53,7 @@ final class TerminalProgress: Sendable {
     }
 
     private func render(done: Int?) -> String {
-        let elapsed = ContinuousClock.now - start
-        let seconds = String(format: "%.1f s", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        let seconds = String(format: "%.1f s", (ContinuousClock.now - start).seconds)
         guard let done else { return "\r\u{1B}[K\(label)… \(seconds)" }
         return "\r\u{1B}[K\(label): \(done)\(total.map { " of \($0)" } ?? "") (\(seconds))"
     }
