@@ -25,12 +25,19 @@ import TestEnvSQLite
 /// database (or deletes its SQLite file). It is idempotent, and only ever drops databases this
 /// manager created. A creation that fails half-way removes what it had created.
 ///
+/// **Threads.** The manager runs on its own serial dispatch queue, not on Swift's cooperative pool:
+/// it reads, hashes and splits schema files, which for a large dump takes seconds of CPU and file
+/// I/O that would otherwise hold one of the pool's few threads (two on a 2-core machine).
+///
 /// ## Topics
 /// - ``createIsolatedEnvironment(schema:)``
 /// - ``cleanupEnvironment(_:testFailed:)``
 /// - ``cleanupAll()``
 /// - ``statistics``
 public actor TestEnvironmentManager {
+    private let executor = DispatchQueueExecutor(label: "TestEnvKit.manager")
+    /// The manager's serial dispatch queue; see **Threads** above.
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     /// The configuration this manager uses.
     public nonisolated let configuration: TestEnvConfiguration
     let logger: Logger
