@@ -202,6 +202,10 @@ struct BenchReport: Encodable {
                 default: settings[name] = "NULL"
                 }
             }
+            // MariaDB only: whether pooled resets use changed-row counts instead of checksums.
+            if let userstat = try await env.connection.get("SHOW GLOBAL VARIABLES LIKE 'userstat'", [])?.decode(String.self, 1) {
+                settings["userstat"] = userstat
+            }
             return Server(version: try row?.decode(String.self, 0) ?? "?", settings: settings)
         }
     }

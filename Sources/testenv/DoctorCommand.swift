@@ -125,9 +125,17 @@ struct Doctor {
             let version = try row?.decode(String.self, 0) ?? "?"
             let maximum = try row?.decode(Int.self, 1) ?? 0
             let inUse = try row?.decode(Int.self, 2) ?? 0
+            // MariaDB only: whether pooled resets find changed reference rows without checksums.
+            let userstat =
+                switch try await connection.get("SHOW GLOBAL VARIABLES LIKE 'userstat'", [])?.decode(String.self, 1) {
+                case "ON": ", userstat ON"
+                case .some: ", userstat OFF (with --userstat=1, pooled resets skip checksumming reference rows)"
+                case nil: ""
+                }
             report.checks.append(
                 Check(
-                    name: "server", status: .ok, detail: "MariaDB/MySQL \(version), max_connections \(maximum), \(inUse) in use", fix: nil))
+                    name: "server", status: .ok,
+                    detail: "MariaDB/MySQL \(version), max_connections \(maximum), \(inUse) in use\(userstat)", fix: nil))
             return true
         } catch let error as MySQLError where error.kind == .accessDenied {
             report.checks.append(Check(name: "server reachable", status: .ok, detail: "\(endpoint) answers", fix: nil))

@@ -247,3 +247,74 @@ actor Holders {
 
     func leave(_ name: String) { held.remove(name) }
 }
+
+/// Reference rows in three shapes: a parent whose deletes cascade into a child, and a plain table.
+let referenceSchema = Schema(
+    mysql: [
+        .text(
+            """
+            CREATE TABLE kinds (id INT PRIMARY KEY, label VARCHAR(20) NOT NULL);
+            CREATE TABLE kind_tags (
+                id INT PRIMARY KEY, kind_id INT NOT NULL, tag VARCHAR(20) NOT NULL,
+                FOREIGN KEY (kind_id) REFERENCES kinds (id) ON DELETE CASCADE);
+            CREATE TABLE colours (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL);
+            CREATE TABLE notes (id INT AUTO_INCREMENT PRIMARY KEY, body TEXT);
+            INSERT INTO kinds VALUES (1, 'plain'), (2, 'fancy');
+            INSERT INTO kind_tags VALUES (1, 1, 'a'), (2, 2, 'b');
+            INSERT INTO colours VALUES (1, 'red'), (2, 'blue');
+            """, name: "reference.sql")
+    ])
+
+@Suite(.mysqlServer) struct ReferenceRowResetTests {
+    /// Writes that a connection the pool did not hand out makes, each a different way to change reference rows.
+    static let foreignWrites = [
+        "DELETE FROM kinds WHERE id = 1",  // the cascade into kind_tags is not counted as a changed row
+        "TRUNCATE TABLE colours",  // not counted either
+        "UPDATE colours SET name = 'green' WHERE id = 1",
+        "INSERT INTO kind_tags VALUES (3, 2, 'c')",
+    ]
+
+    private func rows(_ env: IsolatedEnvironment) async throws -> [String] {
+        var lines: [String] = []
+        for table in ["kinds", "kind_tags", "colours", "notes"] {
+            lines += try await env.connection.all("SELECT * FROM \(table) ORDER BY id").map { "\(table): \($0.values)" }
+        }
+        return lines
+    }
+
+    @Test(
+        "Reference rows changed behind the pool's back are restored, found by changed-row counts or by checksums",
+        arguments: [true, false], foreignWrites)
+    func foreignWriteIsRestored(countingChanges: Bool, write: String) async throws {
+        let admin = try await MySQLTestServer.connect()
+        // The project's test server runs with userstat on; turn it on elsewhere (never off: other tests may rely on it).
+        try await admin.executeScript("SET GLOBAL userstat = ON")
+        await admin.close()
+        let pooled = KitTests.manager {
+            $0.backend = .mysql
+            $0.isolation = .pooled
+            $0.usesChangeCounts = countingChanges
+        }
+        let first = try await pooled.createIsolatedEnvironment(schema: referenceSchema)
+        let expected = try await rows(first)
+        #expect(expected.count == 6)
+        let other = try await MySQLTestServer.connect(database: first.databaseName)
+        try await other.executeScript(write)
+        await other.close()
+        #expect(try await rows(first) != expected, "the write should change what a test sees")
+        try await pooled.cleanupEnvironment(first)
+        await pooled.waitForBackgroundWork()
+        #expect(await pooled.statistics.recycled == 1)
+        var taken: [IsolatedEnvironment] = []
+        while taken.last?.databaseName != first.databaseName, taken.count <= 4 {
+            taken.append(try await pooled.createIsolatedEnvironment(schema: referenceSchema))
+        }
+        #expect(taken.last?.databaseName == first.databaseName, "the pool should hand out the recycled database")
+        #expect(try await rows(try #require(taken.last)) == expected)
+        let checksummed = await pooled.referenceTablesChecksummed
+        // Checksums compare the reference tables the row probe did not already find dirty (an emptied one).
+        #expect(checksummed == (countingChanges ? 0 : write.hasPrefix("TRUNCATE") ? 2 : 3))
+        for env in taken { try await pooled.cleanupEnvironment(env) }
+        await pooled.shutdown()
+    }
+}

@@ -66,6 +66,9 @@ public struct TestEnvConfiguration: Sendable, Hashable {
     /// The most ready, unused databases a pool keeps per schema (`TEST_DB_POOL_SIZE`); the pool
     /// grows towards it only as far as tests ask for databases at the same time.
     public var poolSize: Int
+    /// Whether recycling may find changed reference tables by the server's changed-row counts
+    /// (MariaDB `userstat`) instead of checksums. Off only in tests of the checksum path.
+    var usesChangeCounts = true
 
     /// Creates a configuration with the defaults of the table above, ignoring the environment.
     public init(

@@ -68,6 +68,8 @@ public actor TestEnvironmentManager {
     var sqliteImages: [SchemaFingerprint: SQLiteImage] = [:]
     /// MySQL: per schema fingerprint, the ready databases.
     var pools: [SchemaFingerprint: DatabasePool] = [:]
+    /// Reference tables that recycling compared by `CHECKSUM TABLE` (see ``ChangeCounts``).
+    var referenceTablesChecksummed = 0
     /// Resets, refills and drops running off the tests' path; awaited by ``shutdown()``.
     var backgroundWork: [UUID: Task<Void, Never>] = [:]
     /// Set while ``shutdown()`` runs, so no new background work starts.

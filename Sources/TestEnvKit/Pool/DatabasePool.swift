@@ -32,6 +32,9 @@ struct DatabasePool {
     var retired: [String] = []
     /// The database holding the schema's reference rows, when it has any.
     var template: String?
+    /// Per database, the rows the server had counted as changed when it was last made ready;
+    /// its next reset finds the reference tables its test wrote by them (see ``ChangeCounts``).
+    var changeCounts: [String: ChangeCounts] = [:]
 
     init(schema: Schema) { self.schema = schema }
 

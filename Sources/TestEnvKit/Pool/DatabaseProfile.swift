@@ -3,8 +3,8 @@ import TestEnvMySQL
 
 /// What a freshly loaded MySQL database of one schema looks like, taken once per fingerprint:
 /// its tables and views, each table's auto-increment counter, the checksums of tables the schema
-/// fills with reference rows, and which tables have triggers. ``DatabaseReset`` compares a used
-/// database against it.
+/// fills with reference rows, which tables have triggers, and which foreign keys cascade.
+/// ``DatabaseReset`` compares a used database against it.
 struct DatabaseProfile: Sendable {
     /// Every table and view, with its `TABLE_TYPE`.
     var objects: [String: String] = [:]
@@ -22,11 +22,18 @@ struct DatabaseProfile: Sendable {
     var template: String?
     /// Per reference table, its columns a refill writes (generated ones are computed again).
     var writableColumns: [String: [String]] = [:]
+    /// Per table, the tables whose rows its changes change too: foreign keys with `CASCADE`,
+    /// `SET NULL` or `SET DEFAULT`, which InnoDB applies without counting them as changed rows.
+    var cascades: [String: Set<String>] = [:]
+    /// Whether the server counts changed rows per table (MariaDB with `userstat` on), so a reset
+    /// finds changed reference tables without checksumming them; see ``ChangeCounts``.
+    var countsChanges = false
 
     var hasReferenceRows: Bool { !referenceChecksums.isEmpty }
 
-    /// Reads the profile of `database`, which was just loaded and nobody has used.
-    static func take(of database: String, admin: MySQLConnection) async throws -> DatabaseProfile {
+    /// Reads the profile of `database`, which was just loaded and nobody has used; with
+    /// `countingChanges`, it uses the server's changed-row counts when the server keeps them.
+    static func take(of database: String, admin: MySQLConnection, countingChanges: Bool) async throws -> DatabaseProfile {
         var profile = DatabaseProfile()
         for row in try await admin.all(
             "SELECT TABLE_NAME, TABLE_TYPE, AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", [.text(database)])
@@ -53,19 +60,71 @@ struct DatabaseProfile: Sendable {
             profile.hasTriggers = true
             if try row.decode(String.self, 1) == "DELETE" { profile.deleteTriggerTables.insert(try row.decode(String.self, 0)) }
         }
+        guard profile.hasReferenceRows else { return profile }
+        for row in try await admin.all(
+            """
+            SELECT REFERENCED_TABLE_NAME, TABLE_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS
+            WHERE CONSTRAINT_SCHEMA = ? AND (DELETE_RULE NOT IN ('RESTRICT', 'NO ACTION') OR UPDATE_RULE NOT IN ('RESTRICT', 'NO ACTION'))
+            """, [.text(database)])
+        {
+            profile.cascades[try row.decode(String.self, 0), default: []].insert(try row.decode(String.self, 1))
+        }
+        if countingChanges { profile.countsChanges = try await ChangeCounts.areCounted(admin) }
         return profile
+    }
+}
+
+/// How many rows the server counted as changed in each table of one database: MariaDB's
+/// `information_schema.TABLE_STATISTICS`, kept while the global `userstat` is on.
+///
+/// A pool notes them when a database becomes ready; at its reset, a reference table whose count
+/// moved was written and is refilled, and one whose count did not move is as the schema left it,
+/// found without `CHECKSUM TABLE`, which reads every row. The counts miss what InnoDB changes by
+/// itself (cascading foreign keys: ``DatabaseProfile/cascades`` covers those) and `TRUNCATE`
+/// (an emptied reference table is caught by the reset's row probe).
+struct ChangeCounts: Equatable, Sendable {
+    var rows: [String: Int64] = [:]
+
+    /// Whether the server keeps the counts now.
+    static func areCounted(_ admin: MySQLConnection) async throws -> Bool {
+        let row = try await admin.get("SHOW GLOBAL VARIABLES LIKE 'userstat'", [])
+        return try row?.decode(String.self, 1).uppercased() == "ON"
+    }
+
+    /// The counts of `database`'s tables now.
+    static func of(_ database: String, admin: MySQLConnection) async throws -> ChangeCounts {
+        var counts = ChangeCounts()
+        let sql = "SELECT TABLE_NAME, CAST(ROWS_CHANGED AS SIGNED) FROM information_schema.TABLE_STATISTICS WHERE TABLE_SCHEMA = ?"
+        for row in try await admin.all(sql, [.text(database)]) {
+            counts.rows[try row.decode(String.self, 0)] = try row.decode(Int64.self, 1)
+        }
+        return counts
+    }
+
+    /// The tables written since `baseline`, with the tables their cascading foreign keys reach.
+    func tablesChanged(since baseline: ChangeCounts, cascades: [String: Set<String>]) -> Set<String> {
+        var changed = Set(rows.keys.filter { rows[$0] != baseline.rows[$0] })
+        changed.formUnion(baseline.rows.keys.filter { rows[$0] == nil })  // counts flushed: assume written
+        var pending = Array(changed)
+        while let table = pending.popLast() {
+            for child in cascades[table] ?? [] where changed.insert(child).inserted { pending.append(child) }
+        }
+        return changed
     }
 }
 
 /// Brings a used pooled database back to the state of a fresh one, doing only what the test
 /// dirtied: one probe query finds the tables that hold rows or whose counter moved, the objects
-/// that exist and the connections still using the database; then empty tables are emptied
-/// (`DELETE`, or `TRUNCATE` where the counter moved or a delete trigger exists) and tables with
-/// reference rows are refilled from the template. `DELETE` alone would leave counters moved.
+/// that exist, the connections still using the database and, where the server counts them, the
+/// rows changed per table; then empty tables are emptied (`DELETE`, or `TRUNCATE` where the
+/// counter moved or a delete trigger exists) and tables with reference rows are refilled from the
+/// template. `DELETE` alone would leave counters moved. Reference tables are compared by
+/// ``ChangeCounts`` when the database has a baseline, else by `CHECKSUM TABLE`.
 enum DatabaseReset {
     enum Outcome: Equatable {
-        /// The database is as fresh; `resetTables` tables were reset.
-        case clean(resetTables: Int)
+        /// The database is as fresh; `resetTables` tables were reset, `checksummed` reference tables
+        /// were compared by checksum. `changeCounts` is the baseline for its next reset, when counted.
+        case clean(resetTables: Int, checksummed: Int, changeCounts: ChangeCounts?)
         /// It cannot be reused: drop it.
         case discard(reason: String)
     }
@@ -74,23 +133,27 @@ enum DatabaseReset {
     /// key checks off and short lock waits (see ``TestEnvironmentManager``). `closedConnection`
     /// is the test's connection, closed already but perhaps still in the process list for a moment;
     /// it counts as using the database only while a statement of it still runs on the server.
-    static func reset(_ database: String, to profile: DatabaseProfile, closedConnection: UInt, admin: MySQLConnection) async throws
-        -> Outcome
-    {
+    /// `baseline` is the database's ``ChangeCounts`` from when it was last made ready, if noted.
+    static func reset(
+        _ database: String, to profile: DatabaseProfile, baseline: ChangeCounts?, closedConnection: UInt, admin: MySQLConnection
+    ) async throws -> Outcome {
         let probe = try await self.probe(database, profile: profile, ignoring: closedConnection, admin: admin)
         if probe.otherConnections > 0 { return .discard(reason: "another connection still uses it") }
         if probe.objects != profile.objects { return .discard(reason: "its tables or views differ from the schema's") }
-        let dirty = try await dirtyTables(probe, database: database, profile: profile, admin: admin)
-        guard !dirty.isEmpty else { return .clean(resetTables: 0) }
+        let baseline = probe.changeCounts == nil ? nil : baseline
+        var (dirty, checksummed) = try await dirtyTables(probe, baseline: baseline, database: database, profile: profile, admin: admin)
+        guard !dirty.isEmpty else { return .clean(resetTables: 0, checksummed: checksummed, changeCounts: probe.changeCounts) }
         let reset = statements(resetting: dirty, in: database, profile: profile, counters: probe.counters)
         try await admin.executeScript(reset.joined(separator: ";\n"))
         if profile.hasTriggers {
+            // A refill may have fired a trigger; only a full comparison tells what it wrote.
             let again = try await self.probe(database, profile: profile, ignoring: closedConnection, admin: admin)
-            if try await !dirtyTables(again, database: database, profile: profile, admin: admin).isEmpty {
-                return .discard(reason: "a trigger wrote rows while it was reset")
-            }
+            let (written, compared) = try await dirtyTables(again, baseline: nil, database: database, profile: profile, admin: admin)
+            checksummed += compared
+            if !written.isEmpty { return .discard(reason: "a trigger wrote rows while it was reset") }
         }
-        return .clean(resetTables: dirty.count)
+        let counts = probe.changeCounts == nil ? nil : try await ChangeCounts.of(database, admin: admin)
+        return .clean(resetTables: dirty.count, checksummed: checksummed, changeCounts: counts)
     }
 
     struct Probe {
@@ -98,9 +161,12 @@ enum DatabaseReset {
         var counters: [String: Int64] = [:]
         var tablesWithRows: Set<String> = []
         var otherConnections = 0
+        /// The rows changed per table; nil when the profile does not use them or `userstat` is off now.
+        var changeCounts: ChangeCounts?
     }
 
-    /// One round trip: objects and counters, other connections, and which tables without reference rows hold one.
+    /// One round trip: objects and counters, other connections, which tables hold a row and, where
+    /// the profile uses them, the changed-row counts.
     static func probe(_ database: String, profile: DatabaseProfile, ignoring closedConnection: UInt, admin: MySQLConnection)
         async throws -> Probe
     {
@@ -108,36 +174,57 @@ enum DatabaseReset {
             SELECT 'o', TABLE_NAME, TABLE_TYPE, CAST(AUTO_INCREMENT AS SIGNED) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?
             UNION ALL SELECT 'c', CAST(ID AS CHAR), NULL, NULL FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID() AND NOT (ID = ? AND COMMAND IN ('Sleep', 'Quit'))
             """
-        for table in profile.tables where profile.referenceChecksums[table] == nil {
+        var parameters: [DatabaseValue] = [.text(database), .text(database), .unsignedInteger(UInt64(closedConnection))]
+        if profile.countsChanges {
+            sql += """
+
+                UNION ALL SELECT 'u', CAST(@@global.userstat AS CHAR), NULL, NULL
+                UNION ALL SELECT 's', TABLE_NAME, NULL, CAST(ROWS_CHANGED AS SIGNED) FROM information_schema.TABLE_STATISTICS WHERE TABLE_SCHEMA = ?
+                """
+            parameters.append(.text(database))
+        }
+        for table in profile.tables {
             sql += "\nUNION ALL (SELECT 'r', \(literal(table)), NULL, NULL FROM \(qualified(table, in: database)) LIMIT 1)"
         }
         var probe = Probe()
-        for row in try await admin.all(sql, [.text(database), .text(database), .unsignedInteger(UInt64(closedConnection))]) {
+        var counted = ChangeCounts()
+        var userstat = false
+        for row in try await admin.all(sql, parameters) {
             let name = try row.decode(String.self, 1)
             switch try row.decode(String.self, 0) {
             case "o":
                 probe.objects[name] = try row.decode(String.self, 2)
                 if let counter = try row.decode(Int64?.self, 3) { probe.counters[name] = counter }
             case "c": probe.otherConnections += 1
+            case "u": userstat = name == "1" || name.uppercased() == "ON"
+            case "s": counted.rows[name] = try row.decode(Int64.self, 3)
             default: probe.tablesWithRows.insert(name)
             }
         }
+        if userstat { probe.changeCounts = counted }
         return probe
     }
 
-    private static func dirtyTables(_ probe: Probe, database: String, profile: DatabaseProfile, admin: MySQLConnection) async throws
-        -> [String]
-    {
-        var dirty = Set(probe.tablesWithRows)
+    /// The tables to reset, and how many reference tables were compared by checksum to find them.
+    private static func dirtyTables(
+        _ probe: Probe, baseline: ChangeCounts?, database: String, profile: DatabaseProfile, admin: MySQLConnection
+    ) async throws -> (tables: [String], checksummed: Int) {
+        let isReference = { (table: String) in profile.referenceChecksums[table] != nil }
+        // A table the schema leaves empty is dirty when it holds a row; a reference table when it holds none.
+        var dirty = Set(profile.tables.filter { isReference($0) != probe.tablesWithRows.contains($0) })
         for (table, counter) in profile.counters where probe.counters[table] != counter { dirty.insert(table) }
-        let reference = profile.referenceChecksums.keys.filter { !dirty.contains($0) }.sorted()
-        if !reference.isEmpty {
-            for (table, checksum) in try await checksums(of: reference, in: database, admin: admin)
+        var unsure = Set(profile.referenceChecksums.keys).subtracting(dirty)
+        if let baseline, let counts = probe.changeCounts, !unsure.isEmpty {
+            dirty.formUnion(unsure.intersection(counts.tablesChanged(since: baseline, cascades: profile.cascades)))
+            unsure = []
+        }
+        if !unsure.isEmpty {
+            for (table, checksum) in try await checksums(of: unsure.sorted(), in: database, admin: admin)
             where profile.referenceChecksums[table] != checksum {
                 dirty.insert(table)
             }
         }
-        return dirty.sorted()
+        return (dirty.sorted(), unsure.count)
     }
 
     private static func statements(

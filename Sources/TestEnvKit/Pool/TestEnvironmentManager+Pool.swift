@@ -76,6 +76,7 @@ extension TestEnvironmentManager {
         }
         // Nothing ready or on its way: build one for this test.
         let database = try await buildMySQLDatabase(schema, fingerprint: fingerprint, admin: admin, slot: slot)
+        await noteChangeCounts(of: database.name, fingerprint, admin: admin)
         refill(fingerprint)
         return mysqlEnvironment(database.name, database.connection, isolation: .pooled, fingerprint: fingerprint)
     }
@@ -124,7 +125,9 @@ extension TestEnvironmentManager {
             ?? Task {
                 let name = try await self.buildPoolDatabase(schema, fingerprint: fingerprint, admin: admin)
                 var profile: DatabaseProfile
-                do { profile = try await DatabaseProfile.take(of: name, admin: admin) } catch {
+                do {
+                    profile = try await DatabaseProfile.take(of: name, admin: admin, countingChanges: self.configuration.usesChangeCounts)
+                } catch {
                     try? await self.dropMySQLDatabase(name)
                     throw error
                 }
@@ -155,6 +158,15 @@ extension TestEnvironmentManager {
         }
     }
 
+    /// Notes the changed-row counts of a database just built, when its pool's profile uses them;
+    /// without them its first reset compares reference tables by checksum instead.
+    private func noteChangeCounts(of name: String, _ fingerprint: SchemaFingerprint, admin: MySQLConnection) async {
+        guard let profile = try? await pools[fingerprint]?.profile?.value, profile.countsChanges,
+            let counts = try? await ChangeCounts.of(name, admin: admin)
+        else { return }
+        pools[fingerprint]?.changeCounts[name] = counts
+    }
+
     /// Starts building databases until the pool's ready ones, with those being built, reach its target.
     private func refill(_ fingerprint: SchemaFingerprint) {
         guard !isShuttingDown, let pool = pools[fingerprint], let schema = pools[fingerprint]?.schema else { return }
@@ -182,7 +194,9 @@ extension TestEnvironmentManager {
         // The filler only uses a connection the budget has free now: tests come first.
         guard let budget = try? await connectionBudget(), await budget.tryAcquire() else { return }
         do {
-            let name = try await buildPoolDatabase(schema, fingerprint: fingerprint, admin: try await admin())
+            let admin = try await admin()
+            let name = try await buildPoolDatabase(schema, fingerprint: fingerprint, admin: admin)
+            await noteChangeCounts(of: name, fingerprint, admin: admin)
             await budget.release()
             if pools[fingerprint] == nil || isShuttingDown {
                 try await dropMySQLDatabase(name)
@@ -203,6 +217,7 @@ extension TestEnvironmentManager {
         // From here until it is handed out again, the exit handler drops it if the process ends.
         PoolExitSweep.hold(name, on: configuration.mysql)
         guard !schemaChanged, pools[fingerprint] != nil else {
+            pools[fingerprint]?.changeCounts[name] = nil
             if schemaChanged {
                 statistics.discarded += 1
                 logger.debug("Dropping \(name) instead of reusing it: its test changed the schema")
@@ -219,12 +234,13 @@ extension TestEnvironmentManager {
             pools[fingerprint]?.recycling -= 1
             releaseStarvedWaiters(fingerprint)
         }
+        let baseline = pools[fingerprint]?.changeCounts.removeValue(forKey: name)
         do {
             guard let profile = try await pools[fingerprint]?.profile?.value else { throw CancellationError() }
             let outcome = try await DatabaseReset.reset(
-                name, to: profile, closedConnection: closedConnection, admin: try await resetConnection())
+                name, to: profile, baseline: baseline, closedConnection: closedConnection, admin: try await resetConnection())
             let wanted = pools[fingerprint].map { $0.ready.count < configuration.poolSize || !$0.waiters.isEmpty } ?? false
-            guard case .clean = outcome, !isShuttingDown, wanted else {
+            guard case .clean(_, let checksummed, let counts) = outcome, !isShuttingDown, wanted else {
                 if case .discard(let reason) = outcome {
                     statistics.discarded += 1
                     logger.notice("Dropping \(name) instead of reusing it: \(reason)")
@@ -233,6 +249,8 @@ extension TestEnvironmentManager {
                 return
             }
             statistics.recycled += 1
+            referenceTablesChecksummed += checksummed
+            pools[fingerprint]?.changeCounts[name] = counts
             adopt(name, into: fingerprint, asTemplate: false)
         } catch {
             // At process exit the exit handler drops pooled databases under a running reset: no news.
