@@ -25,9 +25,9 @@ import TestEnvSQLite
 /// database (or deletes its SQLite file). It is idempotent, and only ever drops databases this
 /// manager created. A creation that fails half-way removes what it had created.
 ///
-/// **Threads.** The manager runs on its own serial dispatch queue, not on Swift's cooperative pool:
-/// it reads, hashes and splits schema files, which for a large dump takes seconds of CPU and file
-/// I/O that would otherwise hold one of the pool's few threads (two on a 2-core machine).
+/// **Threads.** Reading, hashing and splitting a schema file — seconds of CPU and file I/O for a
+/// large dump — runs off Swift's cooperative pool (see ``runOffPool(_:)``), where it would hold one
+/// of the pool's few threads (two on a 2-core machine); the rest of the manager's work is short.
 ///
 /// ## Topics
 /// - ``createIsolatedEnvironment(schema:)``
@@ -35,9 +35,6 @@ import TestEnvSQLite
 /// - ``cleanupAll()``
 /// - ``statistics``
 public actor TestEnvironmentManager {
-    private let executor = DispatchQueueExecutor(label: "TestEnvKit.manager")
-    /// The manager's serial dispatch queue; see **Threads** above.
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     /// The configuration this manager uses.
     public nonisolated let configuration: TestEnvConfiguration
     let logger: Logger
@@ -181,7 +178,7 @@ extension TestEnvironmentManager {
 
     private func createOnce(_ choice: BackendChoice, schema: Schema) async throws -> IsolatedEnvironment {
         let slot = InterruptSlot()
-        if choice.backend == .sqlite, let template = try readySQLiteTemplate(for: schema) {
+        if choice.backend == .sqlite, let template = try await readySQLiteTemplate(for: schema) {
             // Copying an image that is built already into memory cannot wait on a lock or a server:
             // no time limit to watch it, which would cost more than the copy.
             return try await createSQLiteEnvironment(choice, schema: schema, slot: slot, template: template)
@@ -349,7 +346,7 @@ extension TestEnvironmentManager {
         var statementGuard = SchemaStatementGuard(
             isolatedDatabase: database, policy: schema.databaseStatements, dialect: backend, otherDatabases: otherDatabases)
         for script in schema.scripts(for: backend) {
-            for statement in try statements(of: script, dialect: backend) {
+            for statement in try await statements(of: script, dialect: backend) {
                 let location = "\(script.name):\(statement.line)"
                 guard let sql = try statementGuard.review(statement, location: location) else { continue }
                 do {
@@ -363,11 +360,11 @@ extension TestEnvironmentManager {
         }
     }
 
-    /// A script's statements, read and split once per manager.
-    private func statements(of script: SchemaScript, dialect: DatabaseBackend) throws -> [ScriptStatement] {
+    /// A script's statements, read and split once per manager (off the cooperative pool).
+    private func statements(of script: SchemaScript, dialect: DatabaseBackend) async throws -> [ScriptStatement] {
         let key = ParsedScriptKey(script: script, dialect: dialect, stamp: script.stamp)
         if let parsed = parsedScripts[key] { return parsed }
-        let parsed = SQLScriptSplitter.split(try script.contents(), dialect: dialect)
+        let parsed = try await runOffPool { SQLScriptSplitter.split(try script.contents(), dialect: dialect) }
         guard !parsed.isEmpty else {
             throw TestEnvError(
                 .invalidInput,

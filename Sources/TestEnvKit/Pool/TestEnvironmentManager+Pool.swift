@@ -6,23 +6,27 @@ import TestEnvSQLite
 // MARK: - Fingerprints and SQLite templates
 
 extension TestEnvironmentManager {
-    /// The fingerprint of `schema` on `backend`, recomputed only when one of its files changed.
-    func fingerprint(_ schema: Schema, backend: DatabaseBackend, serverVersion: String) throws -> SchemaFingerprint {
-        try fingerprints.fingerprint(schema, backend: backend, serverVersion: serverVersion)
+    /// The fingerprint of `schema` on `backend`, recomputed (off the cooperative pool) only when one of its files changed.
+    func fingerprint(_ schema: Schema, backend: DatabaseBackend, serverVersion: String) async throws -> SchemaFingerprint {
+        let stamps = schema.scripts(for: backend).map(\.stamp)
+        if let known = fingerprints.fingerprint(schema, backend: backend, serverVersion: serverVersion, stamps: stamps) { return known }
+        let fingerprint = try await runOffPool { try SchemaFingerprint(schema, backend: backend, serverVersion: serverVersion) }
+        fingerprints.store(fingerprint, schema, backend: backend, serverVersion: serverVersion, stamps: stamps)
+        return fingerprint
     }
 
     /// The template of `schema` when in-memory SQLite environments are copies of one built already.
-    func readySQLiteTemplate(for schema: Schema) throws -> (image: SQLiteImage, fingerprint: SchemaFingerprint)? {
+    func readySQLiteTemplate(for schema: Schema) async throws -> (image: SQLiteImage, fingerprint: SchemaFingerprint)? {
         guard configuration.isolation != .fresh, configuration.sqlitePath == ":memory:", !configuration.keepsFailedEnvironments,
             !schema.sqlite.isEmpty
         else { return nil }
-        let fingerprint = try fingerprint(schema, backend: .sqlite, serverVersion: SQLiteConnection.libraryVersion)
+        let fingerprint = try await fingerprint(schema, backend: .sqlite, serverVersion: SQLiteConnection.libraryVersion)
         return sqliteImages[fingerprint].map { ($0, fingerprint) }
     }
 
     /// The SQLite image of `schema`, built once per fingerprint.
     func sqliteTemplate(_ schema: Schema) async throws -> (image: SQLiteImage, fingerprint: SchemaFingerprint) {
-        let fingerprint = try fingerprint(schema, backend: .sqlite, serverVersion: SQLiteConnection.libraryVersion)
+        let fingerprint = try await fingerprint(schema, backend: .sqlite, serverVersion: SQLiteConnection.libraryVersion)
         let task =
             sqliteTemplates[fingerprint]
             ?? Task {
@@ -52,7 +56,7 @@ extension TestEnvironmentManager {
     /// Hands out a ready database of `schema`'s pool. When none is ready it waits for one being
     /// reset or built (a reset costs far less than a build), and builds one only when none is coming.
     func acquirePooled(_ schema: Schema, admin: MySQLConnection, slot: InterruptSlot) async throws -> IsolatedEnvironment {
-        let fingerprint = try fingerprint(schema, backend: .mysql, serverVersion: admin.serverVersion)
+        let fingerprint = try await fingerprint(schema, backend: .mysql, serverVersion: admin.serverVersion)
         _ = try await profile(of: fingerprint, schema: schema, admin: admin)
         var name = pools[fingerprint]?.ready.popLast()
         if name == nil {
@@ -276,7 +280,7 @@ extension TestEnvironmentManager {
 extension TestEnvironmentManager {
     /// A connection with an open, guarded transaction on the database `schema`'s tests share.
     func acquireShared(_ schema: Schema, admin: MySQLConnection, slot: InterruptSlot) async throws -> IsolatedEnvironment {
-        let fingerprint = try fingerprint(schema, backend: .mysql, serverVersion: admin.serverVersion)
+        let fingerprint = try await fingerprint(schema, backend: .mysql, serverVersion: admin.serverVersion)
         if pools[fingerprint] == nil { pools[fingerprint] = DatabasePool(schema: schema) }
         let task =
             pools[fingerprint]?.shared

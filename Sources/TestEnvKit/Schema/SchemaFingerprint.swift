@@ -48,13 +48,17 @@ struct FingerprintCache {
 
     private var entries: [Key: (stamps: [FileStamp?], fingerprint: SchemaFingerprint)] = [:]
 
-    mutating func fingerprint(_ schema: Schema, backend: DatabaseBackend, serverVersion: String) throws -> SchemaFingerprint {
-        let key = Key(schema: schema, backend: backend, serverVersion: serverVersion)
-        let stamps = schema.scripts(for: backend).map(\.stamp)
-        if let entry = entries[key], entry.stamps == stamps { return entry.fingerprint }
-        let fingerprint = try SchemaFingerprint(schema, backend: backend, serverVersion: serverVersion)
-        entries[key] = (stamps, fingerprint)
-        return fingerprint
+    /// The fingerprint computed for these files when they had `stamps`; nil when one changed since.
+    func fingerprint(_ schema: Schema, backend: DatabaseBackend, serverVersion: String, stamps: [FileStamp?]) -> SchemaFingerprint? {
+        guard let entry = entries[Key(schema: schema, backend: backend, serverVersion: serverVersion)], entry.stamps == stamps
+        else { return nil }
+        return entry.fingerprint
+    }
+
+    mutating func store(
+        _ fingerprint: SchemaFingerprint, _ schema: Schema, backend: DatabaseBackend, serverVersion: String, stamps: [FileStamp?]
+    ) {
+        entries[Key(schema: schema, backend: backend, serverVersion: serverVersion)] = (stamps, fingerprint)
     }
 }
 
