@@ -26,7 +26,7 @@ import TestEnvSQLite
 /// manager created. A creation that fails half-way removes what it had created.
 ///
 /// **Threads.** Reading, hashing and splitting a schema file — seconds of CPU and file I/O for a
-/// large dump — runs off Swift's cooperative pool (see ``runOffPool(_:)``), where it would hold one
+/// large dump — runs off Swift's cooperative pool (`runOffPool`, in TestEnvCore), where it would hold one
 /// of the pool's few threads (two on a 2-core machine); the rest of the manager's work is short.
 ///
 /// ## Topics
