@@ -93,6 +93,28 @@ import Testing
         }
     }
 
+    @Test("On MySQL, a create after the first is one INSERT: no BEGIN or COMMIT, no column lookup", .mysqlServer)
+    func createIsOneStatement() async throws {
+        guard Examples.configuration.backend == .mysql else { return }
+        try await withFactory { env, factory in
+            func counters() async throws -> [String: Int] {
+                var values: [String: Int] = [:]
+                for row in try await env.connection.all(
+                    "SHOW SESSION STATUS WHERE Variable_name IN ('Com_insert', 'Com_begin', 'Com_commit', 'Com_select')", [])
+                {
+                    values[try row.decode(String.self, 0)] = Int(try row.decode(String.self, 1)) ?? -1
+                }
+                return values
+            }
+            _ = try await factory.create(.merchant)
+            let before = try await counters()
+            let merchant = try await factory.create(.merchant)
+            let after = try await counters()
+            #expect(try merchant.decode(Int.self, "id") == 2)
+            #expect(after.merging(before) { $0 - $1 } == ["Com_insert": 1, "Com_begin": 0, "Com_commit": 0, "Com_select": 0])
+        }
+    }
+
     @Test("On MySQL, createList of users runs two INSERT statements: one for the merchants, one for the users", .mysqlServer)
     func batchedOnMySQL() async throws {
         guard Examples.configuration.backend == .mysql else { return }

@@ -20,8 +20,9 @@ public struct BatchInsertResult: Sendable, Hashable {
 
 extension DatabaseConnection {
     /// Inserts `rows` with multi-row `INSERT … VALUES (…), (…)` statements and bound parameters,
-    /// `batchSize` rows (and at most ``maxBoundParameters()`` values) per statement, in one
-    /// transaction — or in a savepoint of the caller's transaction.
+    /// `batchSize` rows (and at most ``maxBoundParameters()`` values) per statement; more than one
+    /// statement runs in one transaction — or in a savepoint of the caller's transaction. (A single
+    /// statement is atomic by itself and is sent alone: one round trip for a factory's `create`.)
     ///
     /// ```swift
     /// let result = try await db.batchInsert(into: "users", columns: ["email", "status"],
@@ -45,37 +46,48 @@ extension DatabaseConnection {
     }
 
     /// ``batchInsert(into:columns:rows:batchSize:)``, and with `returningRows` on MariaDB the stored
-    /// rows too (`RETURNING *`), which saves reading them back.
-    func batchInsert(into table: String, columns: [String], rows: [[DatabaseValue]], batchSize: Int, returningRows: Bool) throws
-        -> BatchInsertResult
-    {
+    /// rows too (`RETURNING *`), which saves reading them back. `key` is the table's auto-increment
+    /// column when the caller knows it already (`.some(nil)`: it has none); nil looks it up.
+    func batchInsert(
+        into table: String, columns: [String], rows: [[DatabaseValue]], batchSize: Int, returningRows: Bool, key: String?? = nil
+    ) throws -> BatchInsertResult {
         guard !columns.isEmpty else { throw TestEnvError(.invalidInput, "batchInsert into \(table) needs at least one column") }
         if let bad = rows.firstIndex(where: { $0.count != columns.count }) {
             throw TestEnvError(
                 .invalidInput, "batchInsert into \(table): row \(bad) has \(rows[bad].count) values for \(columns.count) columns")
         }
-        let plan = try InsertPlan(table: table, columns: columns, dialect: dialect, key: try autoIncrementColumn(of: table))
+        let plan = try InsertPlan(table: table, columns: columns, dialect: dialect, key: try key ?? autoIncrementColumn(of: table))
         guard !rows.isEmpty else { return BatchInsertResult(rowCount: 0, generatedIDs: plan.wantsIDs ? [] : nil) }
         let rowsPerStatement = max(1, min(batchSize, maxBoundParameters() / columns.count))
         let strategy = plan.wantsIDs ? try keyStrategy() : .none
         let returnsRows = returningRows && strategy == .returning
-        return try withTransaction { tx in
-            var ids: [Int64]? = plan.wantsIDs && strategy != .none ? [] : nil
-            var stored: [Row]? = returnsRows ? [] : nil
-            for start in stride(from: 0, to: rows.count, by: rowsPerStatement) {
-                let chunk = rows[start..<min(start + rowsPerStatement, rows.count)]
-                if returnsRows {
-                    let returned = try tx.all(plan.statement(rowCount: chunk.count) + " RETURNING *", Array(chunk.joined()))
-                    ids?.append(contentsOf: try returned.map { try $0.decode(Int64.self, plan.key ?? "") })
-                    stored?.append(contentsOf: returned)
-                } else {
-                    // One chunk whose keys cannot be read makes the whole list unknown, never shorter.
-                    let generated = try tx.insertChunk(chunk, plan: plan, strategy: strategy)
-                    ids = generated.flatMap { generated in ids.map { $0 + generated } }
-                }
-            }
-            return BatchInsertResult(rowCount: rows.count, generatedIDs: ids, storedRows: stored)
+        // One statement is atomic by itself; SQLite's key check needs its write lock kept to the end.
+        if rows.count <= rowsPerStatement, strategy != .sqliteRowids {
+            return try insertAll(rows, plan: plan, strategy: strategy, returnsRows: returnsRows, rowsPerStatement: rowsPerStatement)
         }
+        return try withTransaction { tx in
+            try tx.insertAll(rows, plan: plan, strategy: strategy, returnsRows: returnsRows, rowsPerStatement: rowsPerStatement)
+        }
+    }
+
+    private func insertAll(
+        _ rows: [[DatabaseValue]], plan: InsertPlan, strategy: KeyStrategy, returnsRows: Bool, rowsPerStatement: Int
+    ) throws -> BatchInsertResult {
+        var ids: [Int64]? = plan.wantsIDs && strategy != .none ? [] : nil
+        var stored: [Row]? = returnsRows ? [] : nil
+        for start in stride(from: 0, to: rows.count, by: rowsPerStatement) {
+            let chunk = rows[start..<min(start + rowsPerStatement, rows.count)]
+            if returnsRows {
+                let returned = try all(plan.statement(rowCount: chunk.count) + " RETURNING *", Array(chunk.joined()))
+                ids?.append(contentsOf: try returned.map { try $0.decode(Int64.self, plan.key ?? "") })
+                stored?.append(contentsOf: returned)
+            } else {
+                // One chunk whose keys cannot be read makes the whole list unknown, never shorter.
+                let generated = try insertChunk(chunk, plan: plan, strategy: strategy)
+                ids = generated.flatMap { generated in ids.map { $0 + generated } }
+            }
+        }
+        return BatchInsertResult(rowCount: rows.count, generatedIDs: ids, storedRows: stored)
     }
 
     private func insertChunk(_ chunk: ArraySlice<[DatabaseValue]>, plan: InsertPlan, strategy: KeyStrategy) throws -> [Int64]? {

@@ -19,6 +19,8 @@ public actor DataFactory {
     public nonisolated let connection: any DatabaseConnection
     private var counters: [String: Int] = [:]
     private var columnsByTable: [String: [String]] = [:]
+    /// Per table, its auto-increment column (nil inside: it has none), looked up once like its columns.
+    private var keysByTable: [String: String?] = [:]
 
     /// Creates a factory writer for an environment.
     public init(_ environment: IsolatedEnvironment) {
@@ -161,6 +163,13 @@ public actor DataFactory {
         return columns
     }
 
+    private func key(of table: String) async throws -> String? {
+        if let cached = keysByTable[table] { return cached }
+        let key = try await connection.autoIncrementColumn(of: table)
+        keysByTable[table] = .some(key)
+        return key
+    }
+
     // MARK: Writing
 
     /// One batch insert of rows that may set different columns: missing ones get their column default.
@@ -173,7 +182,8 @@ public actor DataFactory {
         var stored = [Row?](repeating: nil, count: rows.count)
         for (present, indices) in groups.sorted(by: { $0.value[0] < $1.value[0] }) {
             let values = indices.map { index in present.map { rows[index][$0]! } }
-            let result = try await connection.batchInsert(into: table, columns: present, rows: values, batchSize: 1000, returningRows: true)
+            let result = try await connection.batchInsert(
+                into: table, columns: present, rows: values, batchSize: 1000, returningRows: true, key: try await key(of: table))
             var fetched = result.storedRows ?? []
             if result.storedRows == nil { fetched = try await fetch(table, ids: result.generatedIDs, fallback: present, values: values) }
             for (index, row) in zip(indices, fetched) { stored[index] = row }
@@ -184,7 +194,7 @@ public actor DataFactory {
     /// The inserted rows as stored, read back by generated id; without ids, the values written.
     private func fetch(_ table: String, ids: [Int64]?, fallback columns: [String], values: [[DatabaseValue]]) async throws -> [Row] {
         let dialect = connection.dialect
-        guard let ids, let key = try await connection.autoIncrementColumn(of: table) else {
+        guard let ids, let key = try await key(of: table) else {
             let names = ColumnNames(columns)
             return values.map { Row(columns: names, values: $0) }
         }
