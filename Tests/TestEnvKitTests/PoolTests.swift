@@ -271,6 +271,7 @@ let referenceSchema = Schema(
         "DELETE FROM kinds WHERE id = 1",  // the cascade into kind_tags is not counted as a changed row
         "TRUNCATE TABLE colours",  // not counted either
         "UPDATE colours SET name = 'green' WHERE id = 1",
+        "UPDATE colours SET name = 'RED ' WHERE id = 1",  // equal to 'red' under a case-insensitive, space-padding collation
         "INSERT INTO kind_tags VALUES (3, 2, 'c')",
     ]
 

@@ -22,6 +22,9 @@ struct DatabaseProfile: Sendable {
     var template: String?
     /// Per reference table, its columns a refill writes (generated ones are computed again).
     var writableColumns: [String: [String]] = [:]
+    /// Per reference table, its writable columns with a collation: compared byte for byte by a
+    /// refill, since `'red' = 'RED '` under a case-insensitive, space-padding collation.
+    var textColumns: [String: Set<String>] = [:]
     /// Per reference table with a primary key, its first key column: such a table's rows are
     /// distinct, so a refill can restore only the rows that differ.
     var keyColumns: [String: String] = [:]
@@ -52,10 +55,12 @@ struct DatabaseProfile: Sendable {
         let filled = try await DatabaseReset.tablesWithRows(profile.tables, in: database, admin: admin)
         profile.referenceChecksums = try await DatabaseReset.checksums(of: filled.sorted(), in: database, admin: admin)
         for row in try await admin.all(
-            "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND EXTRA NOT LIKE '%GENERATED%' ORDER BY TABLE_NAME, ORDINAL_POSITION",
+            "SELECT TABLE_NAME, COLUMN_NAME, COLLATION_NAME IS NOT NULL FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND EXTRA NOT LIKE '%GENERATED%' ORDER BY TABLE_NAME, ORDINAL_POSITION",
             [.text(database)])
         where filled.contains(try row.decode(String.self, 0)) {
-            profile.writableColumns[try row.decode(String.self, 0), default: []].append(try row.decode(String.self, 1))
+            let (table, column) = (try row.decode(String.self, 0), try row.decode(String.self, 1))
+            profile.writableColumns[table, default: []].append(column)
+            if try row.decode(Int.self, 2) == 1 { profile.textColumns[table, default: []].insert(column) }
         }
         for row in try await admin.all(
             "SELECT EVENT_OBJECT_TABLE, EVENT_MANIPULATION FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?", [.text(database)])
@@ -252,14 +257,22 @@ enum DatabaseReset {
                 let source = qualified(table, in: template)
                 let names = (profile.writableColumns[table] ?? []).map(quotedName)
                 let columns = names.joined(separator: ", ")
-                if let key = profile.keyColumns[table].map(quotedName), counters[table] == profile.counters[table],
+                if let keyName = profile.keyColumns[table], counters[table] == profile.counters[table],
                     !profile.deleteTriggerTables.contains(table)
                 {
                     // Distinct rows and an unmoved counter: remove the rows that differ from the template's
                     // and put back the template's that are missing. Plain DML, no DDL: on a durable server
                     // a TRUNCATE costs milliseconds of file work.
                     // (A multi-table DELETE without a default database takes no alias for its target.)
-                    let same = { (t: String) in names.map { "\(t).\($0) <=> s.\($0)" }.joined(separator: " AND ") }
+                    // Equal key first (the join's index), then every column byte for byte where it has a collation.
+                    let key = quotedName(keyName)
+                    let text = profile.textColumns[table] ?? []
+                    let same = { (t: String) in
+                        "\(t).\(key) = s.\(key) AND "
+                            + zip(profile.writableColumns[table] ?? [], names).map { column, name in
+                                text.contains(column) ? "BINARY \(t).\(name) <=> BINARY s.\(name)" : "\(t).\(name) <=> s.\(name)"
+                            }.joined(separator: " AND ")
+                    }
                     return [
                         "DELETE \(target) FROM \(target) LEFT JOIN \(source) s ON \(same(target)) WHERE s.\(key) IS NULL",
                         "INSERT INTO \(target) (\(columns)) SELECT \(names.map { "s.\($0)" }.joined(separator: ", ")) FROM \(source) s LEFT JOIN \(target) t ON \(same("t")) WHERE t.\(key) IS NULL",
