@@ -24,6 +24,20 @@ let poolSchemaSQL = """
 
 let poolSchema = Schema(mysql: [.text(poolSchemaSQL, name: "pool.sql")])
 
+/// Releases `env` to its pool, waits for its reset, and takes ready databases until the recycled one
+/// comes out (the filler built others meanwhile); the last of those returned is the recycled one.
+func recycle(_ env: IsolatedEnvironment, _ pooled: TestEnvironmentManager, schema: Schema) async throws -> [IsolatedEnvironment] {
+    try await pooled.cleanupEnvironment(env)
+    await pooled.waitForBackgroundWork()
+    #expect(await pooled.statistics.recycled == 1)
+    var taken: [IsolatedEnvironment] = []
+    while taken.last?.databaseName != env.databaseName, taken.count <= 4 {
+        taken.append(try await pooled.createIsolatedEnvironment(schema: schema))
+    }
+    #expect(taken.last?.databaseName == env.databaseName, "the pool should hand out the recycled database")
+    return taken
+}
+
 @Suite(.mysqlServer) struct MySQLPoolTests {
     private func manager(_ change: (inout TestEnvConfiguration) -> Void = { _ in }) -> TestEnvironmentManager {
         KitTests.manager {
@@ -71,16 +85,8 @@ let poolSchema = Schema(mysql: [.text(poolSchemaSQL, name: "pool.sql")])
         let fresh = manager { $0.isolation = .fresh }
         let first = try await pooled.createIsolatedEnvironment(schema: poolSchema)
         try await dirty(first)
-        try await pooled.cleanupEnvironment(first)
-        await pooled.waitForBackgroundWork()
-        #expect(await pooled.statistics.recycled == 1)
-        // Take ready databases until the recycled one comes out; the filler built others meanwhile.
-        var taken: [IsolatedEnvironment] = []
-        while taken.last?.databaseName != first.databaseName, taken.count <= 4 {
-            taken.append(try await pooled.createIsolatedEnvironment(schema: poolSchema))
-        }
+        let taken = try await recycle(first, pooled, schema: poolSchema)
         let reused = try #require(taken.last)
-        #expect(reused.databaseName == first.databaseName, "the pool should hand out the recycled database")
         let reference = try await fresh.createIsolatedEnvironment(schema: poolSchema)
         let expected = try await snapshot(reference)
         #expect(expected.contains { $0.hasPrefix("statuses:") }, "the snapshot should include reference rows")
@@ -303,14 +309,7 @@ let referenceSchema = Schema(
         try await other.executeScript(write)
         await other.close()
         #expect(try await rows(first) != expected, "the write should change what a test sees")
-        try await pooled.cleanupEnvironment(first)
-        await pooled.waitForBackgroundWork()
-        #expect(await pooled.statistics.recycled == 1)
-        var taken: [IsolatedEnvironment] = []
-        while taken.last?.databaseName != first.databaseName, taken.count <= 4 {
-            taken.append(try await pooled.createIsolatedEnvironment(schema: referenceSchema))
-        }
-        #expect(taken.last?.databaseName == first.databaseName, "the pool should hand out the recycled database")
+        let taken = try await recycle(first, pooled, schema: referenceSchema)
         #expect(try await rows(try #require(taken.last)) == expected)
         let checksummed = await pooled.referenceTablesChecksummed
         // Checksums compare the reference tables the row probe did not already find dirty (an emptied one).
