@@ -25,9 +25,9 @@ struct DatabaseProfile: Sendable {
     /// Per reference table, its writable columns with a collation: compared byte for byte by a
     /// refill, since `'red' = 'RED '` under a case-insensitive, space-padding collation.
     var textColumns: [String: Set<String>] = [:]
-    /// Per reference table with a primary key, its first key column: such a table's rows are
+    /// Per reference table with a primary key, its key columns in order: such a table's rows are
     /// distinct, so a refill can restore only the rows that differ.
-    var keyColumns: [String: String] = [:]
+    var keyColumns: [String: [String]] = [:]
     /// Per table, the tables whose rows its changes change too: foreign keys with `CASCADE`,
     /// `SET NULL` or `SET DEFAULT`, which InnoDB applies without counting them as changed rows.
     var cascades: [String: Set<String>] = [:]
@@ -70,10 +70,10 @@ struct DatabaseProfile: Sendable {
         }
         guard profile.hasReferenceRows else { return profile }
         for row in try await admin.all(
-            "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = ? AND CONSTRAINT_NAME = 'PRIMARY' AND ORDINAL_POSITION = 1",
+            "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = ? AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY TABLE_NAME, ORDINAL_POSITION",
             [.text(database)])
         where filled.contains(try row.decode(String.self, 0)) {
-            profile.keyColumns[try row.decode(String.self, 0)] = try row.decode(String.self, 1)
+            profile.keyColumns[try row.decode(String.self, 0), default: []].append(try row.decode(String.self, 1))
         }
         for row in try await admin.all(
             """
@@ -257,25 +257,25 @@ enum DatabaseReset {
                 let source = qualified(table, in: template)
                 let names = (profile.writableColumns[table] ?? []).map(quotedName)
                 let columns = names.joined(separator: ", ")
-                if let keyName = profile.keyColumns[table], counters[table] == profile.counters[table],
+                if let keyNames = profile.keyColumns[table], let first = keyNames.first.map(quotedName),
+                    counters[table] == profile.counters[table],
                     !profile.deleteTriggerTables.contains(table)
                 {
                     // Distinct rows and an unmoved counter: remove the rows that differ from the template's
                     // and put back the template's that are missing. Plain DML, no DDL: on a durable server
                     // a TRUNCATE costs milliseconds of file work.
                     // (A multi-table DELETE without a default database takes no alias for its target.)
-                    // Equal key first (the join's index), then every column byte for byte where it has a collation.
-                    let key = quotedName(keyName)
+                    // Equal keys first (the join's index), then every column byte for byte where it has a collation.
                     let text = profile.textColumns[table] ?? []
                     let same = { (t: String) in
-                        "\(t).\(key) = s.\(key) AND "
+                        (keyNames.map(quotedName).map { "\(t).\($0) = s.\($0)" }
                             + zip(profile.writableColumns[table] ?? [], names).map { column, name in
                                 text.contains(column) ? "BINARY \(t).\(name) <=> BINARY s.\(name)" : "\(t).\(name) <=> s.\(name)"
-                            }.joined(separator: " AND ")
+                            }).joined(separator: " AND ")
                     }
                     return [
-                        "DELETE \(target) FROM \(target) LEFT JOIN \(source) s ON \(same(target)) WHERE s.\(key) IS NULL",
-                        "INSERT INTO \(target) (\(columns)) SELECT \(names.map { "s.\($0)" }.joined(separator: ", ")) FROM \(source) s LEFT JOIN \(target) t ON \(same("t")) WHERE t.\(key) IS NULL",
+                        "DELETE \(target) FROM \(target) LEFT JOIN \(source) s ON \(same(target)) WHERE s.\(first) IS NULL",
+                        "INSERT INTO \(target) (\(columns)) SELECT \(names.map { "s.\($0)" }.joined(separator: ", ")) FROM \(source) s LEFT JOIN \(target) t ON \(same("t")) WHERE t.\(first) IS NULL",
                     ]
                 }
                 var refill = [
