@@ -49,6 +49,12 @@ public enum ImplicitCommit {
         }
     }
 
+    /// Whether `sql` is `LOCK TABLES` (or `LOCK TABLE`).
+    public static func locksTables(_ sql: String) -> Bool {
+        let words = leadingWords(sql, count: 2)
+        return words.first == "LOCK" && (words.count < 2 || words[1].hasPrefix("TABLE"))
+    }
+
     /// The first statement of a script that commits implicitly, or nil. Semicolons inside quotes
     /// and comments do not split statements.
     public static func firstCommittingStatement(in script: String) -> String? {

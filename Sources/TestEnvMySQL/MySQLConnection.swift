@@ -105,6 +105,9 @@ public actor MySQLConnection: DatabaseConnection {
 
     public func close() {
         statements.removeAll { mysql_stmt_close($0) }
+        // MariaDB counts a table's changed rows (userstat) when it closes the table: under LOCK TABLES
+        // at UNLOCK TABLES, and never when the connection ends holding the lock.
+        if locksTables, let handle { _ = mysql_query(handle, "UNLOCK TABLES") }
         if let handle { mysql_close(handle) }
         handle = nil
     }
@@ -132,6 +135,9 @@ public actor MySQLConnection: DatabaseConnection {
     /// database whose schema a test changed is dropped, never handed to the next test.
     public private(set) var hasChangedSchema = false
 
+    /// Whether `LOCK TABLES` was sent on this connection; ``close()`` unlocks them first.
+    private var locksTables = false
+
     /// Clears ``hasChangedSchema``: the schema as it is now is the one to keep.
     public func acceptSchemaChanges() { hasChangedSchema = false }
 
@@ -140,6 +146,7 @@ public actor MySQLConnection: DatabaseConnection {
     private func review(statement sql: String) throws {
         if transactionScopeDepth > 0, ImplicitCommit.causedBy(sql) { throw ImplicitCommitError(statement: sql) }
         if !hasChangedSchema, ImplicitCommit.changesSchema(sql) { hasChangedSchema = true }
+        if !locksTables, ImplicitCommit.locksTables(sql) { locksTables = true }
     }
 
     /// ``review(statement:)`` for a script of several statements.
@@ -147,9 +154,14 @@ public actor MySQLConnection: DatabaseConnection {
         if transactionScopeDepth > 0, let statement = ImplicitCommit.firstCommittingStatement(in: sql) {
             throw ImplicitCommitError(statement: statement)
         }
-        if !hasChangedSchema, ImplicitCommit.firstStatement(in: sql, where: ImplicitCommit.changesSchema) != nil {
-            hasChangedSchema = true
+        guard !hasChangedSchema || !locksTables else { return }
+        var (changes, locks) = (hasChangedSchema, locksTables)
+        _ = ImplicitCommit.firstStatement(in: sql) { statement in
+            changes = changes || ImplicitCommit.changesSchema(statement)
+            locks = locks || ImplicitCommit.locksTables(statement)
+            return changes && locks
         }
+        (hasChangedSchema, locksTables) = (changes, locks)
     }
 
     /// The number of prepared statements cached on this connection.

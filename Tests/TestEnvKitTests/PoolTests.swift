@@ -267,6 +267,7 @@ let referenceSchema = Schema(
             CREATE TABLE colours (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL);
             CREATE TABLE pairs (a INT, b INT, note VARCHAR(20), PRIMARY KEY (a, b));
             CREATE TABLE notes (id INT AUTO_INCREMENT PRIMARY KEY, body TEXT);
+            CREATE SEQUENCE ticket_numbers;
             INSERT INTO kinds VALUES (1, 'plain'), (2, 'fancy');
             INSERT INTO kind_tags VALUES (1, 1, 'a'), (2, 2, 'b');
             INSERT INTO colours VALUES (1, 'red'), (2, 'blue');
@@ -318,6 +319,42 @@ let referenceSchema = Schema(
         let checksummed = await pooled.referenceTablesChecksummed
         // Checksums compare the reference tables the row probe did not already find dirty (an emptied one).
         #expect(checksummed == (countingChanges ? 0 : write.hasPrefix("TRUNCATE") ? 3 : 4))
+        for env in taken { try await pooled.cleanupEnvironment(env) }
+        await pooled.shutdown()
+    }
+
+    private func countingManager() async throws -> TestEnvironmentManager {
+        let admin = try await MySQLTestServer.connect()
+        try await admin.executeScript("SET GLOBAL userstat = ON")
+        await admin.close()
+        return KitTests.manager {
+            $0.backend = .mysql
+            $0.isolation = .pooled
+        }
+    }
+
+    @Test("Writes under LOCK TABLES on the test's connection are counted: released while locked, the table is still restored")
+    func writesUnderLockTables() async throws {
+        let pooled = try await countingManager()
+        let first = try await pooled.createIsolatedEnvironment(schema: referenceSchema)
+        let expected = try await rows(first)
+        try await first.connection.executeScript("LOCK TABLES colours WRITE; UPDATE colours SET name = 'green' WHERE id = 1")
+        let taken = try await recycle(first, pooled, schema: referenceSchema)
+        #expect(try await rows(try #require(taken.last)) == expected)
+        #expect(await pooled.referenceTablesChecksummed == 0)
+        for env in taken { try await pooled.cleanupEnvironment(env) }
+        await pooled.shutdown()
+    }
+
+    @Test("A sequence the test advanced starts again at its first value")
+    func sequenceRestarts() async throws {
+        let pooled = try await countingManager()
+        let first = try await pooled.createIsolatedEnvironment(schema: referenceSchema)
+        for _ in 0..<3 { _ = try await first.connection.get("SELECT NEXTVAL(ticket_numbers)") }
+        let taken = try await recycle(first, pooled, schema: referenceSchema)
+        let reused = try #require(taken.last)
+        let next = try await reused.connection.get("SELECT NEXTVAL(ticket_numbers)")?.decode(Int.self, 0)
+        #expect(next == 1)
         for env in taken { try await pooled.cleanupEnvironment(env) }
         await pooled.shutdown()
     }

@@ -21,8 +21,8 @@ public struct BatchInsertResult: Sendable, Hashable {
 extension DatabaseConnection {
     /// Inserts `rows` with multi-row `INSERT … VALUES (…), (…)` statements and bound parameters,
     /// `batchSize` rows (and at most ``maxBoundParameters()`` values) per statement; more than one
-    /// statement runs in one transaction — or in a savepoint of the caller's transaction. (A single
-    /// statement is atomic by itself and is sent alone: one round trip for a factory's `create`.)
+    /// statement runs in one transaction — or in a savepoint of the caller's transaction. (On MySQL a
+    /// single statement is atomic by itself and is sent alone: one round trip for a factory's `create`.)
     ///
     /// ```swift
     /// let result = try await db.batchInsert(into: "users", columns: ["email", "status"],
@@ -61,8 +61,10 @@ extension DatabaseConnection {
         let rowsPerStatement = max(1, min(batchSize, maxBoundParameters() / columns.count))
         let strategy = plan.wantsIDs ? try keyStrategy() : .none
         let returnsRows = returningRows && strategy == .returning
-        // One statement is atomic by itself; SQLite's key check needs its write lock kept to the end.
-        if rows.count <= rowsPerStatement, strategy != .sqliteRowids {
+        // On MySQL one statement is atomic by itself (InnoDB); in SQLite a constraint's ON CONFLICT
+        // clause may keep the rows before a failing one, and the rowid check needs the write lock.
+        if rows.count <= rowsPerStatement, dialect == .mysql {
+            if Task.isCancelled { throw CancellationError() }
             return try insertAll(rows, plan: plan, strategy: strategy, returnsRows: returnsRows, rowsPerStatement: rowsPerStatement)
         }
         return try withTransaction { tx in

@@ -22,8 +22,9 @@ struct DatabaseProfile: Sendable {
     var template: String?
     /// Per reference table, its columns a refill writes (generated ones are computed again).
     var writableColumns: [String: [String]] = [:]
-    /// Per reference table, its writable columns with a collation: compared byte for byte by a
-    /// refill, since `'red' = 'RED '` under a case-insensitive, space-padding collation.
+    /// Per reference table, its writable columns with a collation (and JSON ones): compared byte
+    /// for byte by a refill, since `'red' = 'RED '` under a case-insensitive, space-padding
+    /// collation, and MySQL compares JSON by value.
     var textColumns: [String: Set<String>] = [:]
     /// Per reference table with a primary key, its key columns in order: such a table's rows are
     /// distinct, so a refill can restore only the rows that differ.
@@ -31,6 +32,8 @@ struct DatabaseProfile: Sendable {
     /// Per table, the tables whose rows its changes change too: foreign keys with `CASCADE`,
     /// `SET NULL` or `SET DEFAULT`, which InnoDB applies without counting them as changed rows.
     var cascades: [String: Set<String>] = [:]
+    /// Per MariaDB sequence, its `next_not_cached_value` after loading and whether that is its start.
+    var sequences: [String: (next: Int64, isAtStart: Bool)] = [:]
     /// Whether the server counts changed rows per table (MariaDB with `userstat` on), so a reset
     /// finds changed reference tables without checksumming them; see ``ChangeCounts``.
     var countsChanges = false
@@ -52,10 +55,16 @@ struct DatabaseProfile: Sendable {
             if let counter = try row.decode(Int64?.self, 2) { profile.counters[name] = counter }
         }
         profile.tables.sort()
+        for name in profile.objects.filter({ $0.value == "SEQUENCE" }).keys {
+            let row = try await admin.get(
+                "SELECT next_not_cached_value, start_value FROM \(DatabaseReset.qualified(name, in: database))", [])
+            let next = try row?.decode(Int64.self, 0) ?? 0
+            profile.sequences[name] = (next, next == (try row?.decode(Int64.self, 1) ?? 0))
+        }
         let filled = try await DatabaseReset.tablesWithRows(profile.tables, in: database, admin: admin)
         profile.referenceChecksums = try await DatabaseReset.checksums(of: filled.sorted(), in: database, admin: admin)
         for row in try await admin.all(
-            "SELECT TABLE_NAME, COLUMN_NAME, COLLATION_NAME IS NOT NULL FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND EXTRA NOT LIKE '%GENERATED%' ORDER BY TABLE_NAME, ORDINAL_POSITION",
+            "SELECT TABLE_NAME, COLUMN_NAME, COLLATION_NAME IS NOT NULL OR DATA_TYPE = 'json' FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND EXTRA NOT LIKE '%GENERATED%' ORDER BY TABLE_NAME, ORDINAL_POSITION",
             [.text(database)])
         where filled.contains(try row.decode(String.self, 0)) {
             let (table, column) = (try row.decode(String.self, 0), try row.decode(String.self, 1))
@@ -96,8 +105,15 @@ struct DatabaseProfile: Sendable {
 /// found without `CHECKSUM TABLE`, which reads every row. The counts miss what InnoDB changes by
 /// itself (cascading foreign keys: ``DatabaseProfile/cascades`` covers those) and `TRUNCATE`
 /// (an emptied reference table is caught by the reset's row probe).
+///
+/// Table names are compared in lower case: with `lower_case_table_names` set, the server may key
+/// its statistics by the lowered name. Two tables differing only in case then share a count, which
+/// can only make a reset do more.
 struct ChangeCounts: Equatable, Sendable {
-    var rows: [String: Int64] = [:]
+    /// Rows changed per lower-cased table name.
+    private(set) var rows: [String: Int64] = [:]
+
+    mutating func add(_ count: Int64, table: String) { rows[table.lowercased(), default: 0] += count }
 
     /// Whether the server keeps the counts now.
     static func areCounted(_ admin: MySQLConnection) async throws -> Bool {
@@ -110,15 +126,15 @@ struct ChangeCounts: Equatable, Sendable {
         var counts = ChangeCounts()
         let sql = "SELECT TABLE_NAME, CAST(ROWS_CHANGED AS SIGNED) FROM information_schema.TABLE_STATISTICS WHERE TABLE_SCHEMA = ?"
         for row in try await admin.all(sql, [.text(database)]) {
-            counts.rows[try row.decode(String.self, 0)] = try row.decode(Int64.self, 1)
+            counts.add(try row.decode(Int64.self, 1), table: try row.decode(String.self, 0))
         }
         return counts
     }
 
     /// The tables written since `baseline`, with the tables their cascading foreign keys reach.
-    func tablesChanged(since baseline: ChangeCounts, cascades: [String: Set<String>]) -> Set<String> {
-        var changed = Set(rows.keys.filter { rows[$0] != baseline.rows[$0] })
-        changed.formUnion(baseline.rows.keys.filter { rows[$0] == nil })  // counts flushed: assume written
+    /// `tables` holds the database's table names as the schema spells them.
+    func tablesChanged(since baseline: ChangeCounts, among tables: [String], cascades: [String: Set<String>]) -> Set<String> {
+        var changed = Set(tables.filter { rows[$0.lowercased()] != baseline.rows[$0.lowercased()] })  // nil: counts flushed
         var pending = Array(changed)
         while let table = pending.popLast() {
             for child in cascades[table] ?? [] where changed.insert(child).inserted { pending.append(child) }
@@ -160,10 +176,17 @@ enum DatabaseReset {
         }
         if !probe.otherConnections.isEmpty { return .discard(reason: "another connection still uses it") }
         if probe.objects != profile.objects { return .discard(reason: "its tables or views differ from the schema's") }
+        // A sequence the test advanced goes back to its start; one the schema itself advanced cannot be rewound exactly.
+        let moved = profile.sequences.filter { probe.sequences[$0.key] != $0.value.next }
+        if moved.contains(where: { !$0.value.isAtStart }) { return .discard(reason: "a sequence the schema had used has moved") }
         let baseline = probe.changeCounts == nil ? nil : baseline
         var (dirty, checksummed) = try await dirtyTables(probe, baseline: baseline, database: database, profile: profile, admin: admin)
-        guard !dirty.isEmpty else { return .clean(resetTables: 0, checksummed: checksummed, changeCounts: probe.changeCounts) }
-        let reset = statements(resetting: dirty, in: database, profile: profile, counters: probe.counters)
+        guard !dirty.isEmpty || !moved.isEmpty else {
+            return .clean(resetTables: 0, checksummed: checksummed, changeCounts: probe.changeCounts)
+        }
+        let reset =
+            statements(resetting: dirty, in: database, profile: profile, counters: probe.counters)
+            + moved.keys.sorted().map { "ALTER SEQUENCE \(qualified($0, in: database)) RESTART" }
         try await admin.executeScript(reset.joined(separator: ";\n"))
         if profile.hasTriggers {
             // A refill may have fired a trigger; only a full comparison tells what it wrote.
@@ -184,6 +207,8 @@ enum DatabaseReset {
         var otherConnections: [UInt64] = []
         /// The rows changed per table; nil when the profile does not use them or `userstat` is off now.
         var changeCounts: ChangeCounts?
+        /// `next_not_cached_value` per sequence.
+        var sequences: [String: Int64] = [:]
     }
 
     /// One round trip: objects and counters, other connections, which tables hold a row and, where
@@ -207,6 +232,9 @@ enum DatabaseReset {
         for table in profile.tables {
             sql += "\nUNION ALL (SELECT 'r', \(literal(table)), NULL, NULL FROM \(qualified(table, in: database)) LIMIT 1)"
         }
+        for sequence in profile.sequences.keys.sorted() {
+            sql += "\nUNION ALL SELECT 'q', \(literal(sequence)), NULL, next_not_cached_value FROM \(qualified(sequence, in: database))"
+        }
         var probe = Probe()
         var counted = ChangeCounts()
         var userstat = false
@@ -218,7 +246,8 @@ enum DatabaseReset {
                 if let counter = try row.decode(Int64?.self, 3) { probe.counters[name] = counter }
             case "c": probe.otherConnections.append(UInt64(name) ?? 0)
             case "u": userstat = name == "1" || name.uppercased() == "ON"
-            case "s": counted.rows[name] = try row.decode(Int64.self, 3)
+            case "s": counted.add(try row.decode(Int64.self, 3), table: name)
+            case "q": probe.sequences[name] = try row.decode(Int64.self, 3)
             default: probe.tablesWithRows.insert(name)
             }
         }
@@ -236,7 +265,7 @@ enum DatabaseReset {
         for (table, counter) in profile.counters where probe.counters[table] != counter { dirty.insert(table) }
         var unsure = Set(profile.referenceChecksums.keys).subtracting(dirty)
         if let baseline, let counts = probe.changeCounts, !unsure.isEmpty {
-            dirty.formUnion(unsure.intersection(counts.tablesChanged(since: baseline, cascades: profile.cascades)))
+            dirty.formUnion(unsure.intersection(counts.tablesChanged(since: baseline, among: profile.tables, cascades: profile.cascades)))
             unsure = []
         }
         if !unsure.isEmpty {
