@@ -202,10 +202,7 @@ struct BenchReport: Encodable {
                 default: settings[name] = "NULL"
                 }
             }
-            // MariaDB only: whether pooled resets use changed-row counts instead of checksums.
-            if let userstat = try await env.connection.get("SHOW GLOBAL VARIABLES LIKE 'userstat'", [])?.decode(String.self, 1) {
-                settings["userstat"] = userstat
-            }
+            if let setting = try await userstat(env.connection) { settings["userstat"] = setting }
             return Server(version: try row?.decode(String.self, 0) ?? "?", settings: settings)
         }
     }

@@ -125,9 +125,8 @@ struct Doctor {
             let version = try row?.decode(String.self, 0) ?? "?"
             let maximum = try row?.decode(Int.self, 1) ?? 0
             let inUse = try row?.decode(Int.self, 2) ?? 0
-            // MariaDB only: whether pooled resets find changed reference rows without checksums.
-            let userstat =
-                switch try await connection.get("SHOW GLOBAL VARIABLES LIKE 'userstat'", [])?.decode(String.self, 1) {
+            let changeCounting =
+                switch try await userstat(connection) {
                 case "ON": ", userstat ON"
                 case .some: ", userstat OFF (with --userstat=1, pooled resets skip checksumming reference rows)"
                 case nil: ""
@@ -135,7 +134,7 @@ struct Doctor {
             report.checks.append(
                 Check(
                     name: "server", status: .ok,
-                    detail: "MariaDB/MySQL \(version), max_connections \(maximum), \(inUse) in use\(userstat)", fix: nil))
+                    detail: "MariaDB/MySQL \(version), max_connections \(maximum), \(inUse) in use\(changeCounting)", fix: nil))
             return true
         } catch let error as MySQLError where error.kind == .accessDenied {
             report.checks.append(Check(name: "server reachable", status: .ok, detail: "\(endpoint) answers", fix: nil))
@@ -203,4 +202,10 @@ struct Doctor {
             name: "fallback", status: .failed, detail: "tests would run on SQLite instead of MySQL, with one warning",
             fix: "make the server reachable, or set TEST_DB_REQUIRE=1 to fail instead of falling back")
     }
+}
+
+/// MariaDB's `userstat` setting (`ON`/`OFF`), nil where the server has no such variable (MySQL):
+/// with it on, pooled resets find changed reference rows without checksums.
+func userstat(_ connection: any DatabaseConnection) async throws -> String? {
+    try await connection.get("SHOW GLOBAL VARIABLES LIKE 'userstat'", [])?.decode(String.self, 1)
 }

@@ -298,15 +298,7 @@ let referenceSchema = Schema(
         "Reference rows changed behind the pool's back are restored, found by changed-row counts or by checksums",
         arguments: [true, false], foreignWrites)
     func foreignWriteIsRestored(countingChanges: Bool, write: String) async throws {
-        let admin = try await MySQLTestServer.connect()
-        // The project's test server runs with userstat on; turn it on elsewhere (never off: other tests may rely on it).
-        try await admin.executeScript("SET GLOBAL userstat = ON")
-        await admin.close()
-        let pooled = KitTests.manager {
-            $0.backend = .mysql
-            $0.isolation = .pooled
-            $0.usesChangeCounts = countingChanges
-        }
+        let pooled = try await countingManager(usesChangeCounts: countingChanges)
         let first = try await pooled.createIsolatedEnvironment(schema: referenceSchema)
         let expected = try await rows(first)
         #expect(expected.count == 8)
@@ -323,13 +315,17 @@ let referenceSchema = Schema(
         await pooled.shutdown()
     }
 
-    private func countingManager() async throws -> TestEnvironmentManager {
+    /// A pooled manager on a server that counts changed rows, using the counts or, without
+    /// `usesChangeCounts`, checksums.
+    private func countingManager(usesChangeCounts: Bool = true) async throws -> TestEnvironmentManager {
         let admin = try await MySQLTestServer.connect()
+        // The project's test server runs with userstat on; turn it on elsewhere (never off: other tests may rely on it).
         try await admin.executeScript("SET GLOBAL userstat = ON")
         await admin.close()
         return KitTests.manager {
             $0.backend = .mysql
             $0.isolation = .pooled
+            $0.usesChangeCounts = usesChangeCounts
         }
     }
 

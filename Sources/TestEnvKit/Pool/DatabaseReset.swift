@@ -10,9 +10,9 @@ import TestEnvMySQL
 /// ``ChangeCounts`` when the database has a baseline, else by `CHECKSUM TABLE`.
 enum DatabaseReset {
     enum Outcome: Equatable {
-        /// The database is as fresh; `resetTables` tables were reset, `checksummed` reference tables
-        /// were compared by checksum. `changeCounts` is the baseline for its next reset, when counted.
-        case clean(resetTables: Int, checksummed: Int, changeCounts: ChangeCounts?)
+        /// The database is as fresh; `checksummed` reference tables were compared by checksum.
+        /// `changeCounts` is the baseline for its next reset, when counted.
+        case clean(checksummed: Int, changeCounts: ChangeCounts?)
         /// It cannot be reused: drop it.
         case discard(reason: String)
     }
@@ -40,7 +40,7 @@ enum DatabaseReset {
         let baseline = probe.changeCounts == nil ? nil : baseline
         var (dirty, checksummed) = try await dirtyTables(probe, baseline: baseline, database: database, profile: profile, admin: admin)
         guard !dirty.isEmpty || !moved.isEmpty else {
-            return .clean(resetTables: 0, checksummed: checksummed, changeCounts: probe.changeCounts)
+            return .clean(checksummed: checksummed, changeCounts: probe.changeCounts)
         }
         let reset =
             statements(resetting: dirty, in: database, profile: profile, counters: probe.counters)
@@ -54,7 +54,7 @@ enum DatabaseReset {
             if !written.isEmpty { return .discard(reason: "a trigger wrote rows while it was reset") }
         }
         let counts = probe.changeCounts == nil ? nil : try await ChangeCounts.of(database, admin: admin)
-        return .clean(resetTables: dirty.count, checksummed: checksummed, changeCounts: counts)
+        return .clean(checksummed: checksummed, changeCounts: counts)
     }
 
     struct Probe {

@@ -244,7 +244,7 @@ extension TestEnvironmentManager {
             let outcome = try await DatabaseReset.reset(
                 name, to: profile, baseline: baseline, closedConnection: closedConnection, admin: try await resetConnection())
             let wanted = pools[fingerprint].map { $0.ready.count < configuration.poolSize || !$0.waiters.isEmpty } ?? false
-            guard case .clean(_, let checksummed, let counts) = outcome, !isShuttingDown, wanted else {
+            guard case .clean(let checksummed, let counts) = outcome, !isShuttingDown, wanted else {
                 if case .discard(let reason) = outcome {
                     statistics.discarded += 1
                     logger.notice("Dropping \(name) instead of reusing it: \(reason)")
