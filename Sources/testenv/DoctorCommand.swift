@@ -66,7 +66,8 @@ struct Doctor {
     private static let variables: [(name: String, fallback: String)] = [
         ("TEST_DB_TYPE", "sqlite"), ("TEST_DB_HOST", "127.0.0.1"), ("TEST_DB_PORT", "3306"), ("TEST_DB_USER", "root"),
         ("TEST_DB_PASSWORD", ""), ("TEST_DB_SOCKET", ""), ("DB_TEST_PATH", ":memory:"), ("TEST_DB_REQUIRE", ""), ("CI", ""),
-        ("TEST_DB_ISOLATION", "pooled"), ("TEST_DB_POOL_SIZE", "4"), ("TEST_DB_TIMEOUT", "120"), ("TEST_DB_KEEP_ON_FAILURE", ""),
+        ("TEST_DB_ISOLATION", "pooled"), ("TEST_DB_MAX_ENVIRONMENTS", "derived"), ("TEST_DB_PARK_TTL", "86400"), ("TEST_DB_TIMEOUT", "120"),
+        ("TEST_DB_KEEP_ON_FAILURE", ""),
     ]
 
     func run() async -> Report {

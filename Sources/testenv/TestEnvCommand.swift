@@ -11,7 +11,7 @@ struct TestEnvCommand: AsyncParsableCommand {
         discussion:
             "Connection settings come from TEST_DB_TYPE, TEST_DB_HOST, TEST_DB_PORT, TEST_DB_USER, TEST_DB_PASSWORD, TEST_DB_SOCKET and DB_TEST_PATH.",
         version: "0.1.0",
-        subcommands: [ServerCommand.self, DoctorCommand.self, CheckSchemaCommand.self, BenchCommand.self, GCCommand.self]
+        subcommands: [ServerCommand.self, DoctorCommand.self, CheckSchemaCommand.self, BenchCommand.self, GCCommand.self, PoolCommand.self]
     )
 
     static func main() async {

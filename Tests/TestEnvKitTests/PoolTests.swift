@@ -43,7 +43,6 @@ func recycle(_ env: IsolatedEnvironment, _ pooled: TestEnvironmentManager, schem
         KitTests.manager {
             $0.backend = .mysql
             $0.isolation = .pooled
-            $0.poolSize = 4
             change(&$0)
         }
     }
@@ -144,7 +143,7 @@ func recycle(_ env: IsolatedEnvironment, _ pooled: TestEnvironmentManager, schem
 
     @Test("Parallel tests never hold the same database at the same time", .timeLimit(.minutes(2)))
     func noDatabaseIsSharedWhileHeld() async throws {
-        let pooled = manager { $0.poolSize = 3 }
+        let pooled = manager { $0.maxConcurrentEnvironments = 3 }
         let holders = Holders()
         // Four workers, ten tests each: the pool hands back recycled databases as the workers go on.
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -183,18 +182,6 @@ func recycle(_ env: IsolatedEnvironment, _ pooled: TestEnvironmentManager, schem
         #expect(env.fingerprint?.value.count == 64)
         try await pooled.cleanupEnvironment(env)
         await pooled.shutdown()
-    }
-
-    @Test("A process that exits normally leaves no pooled database behind (exit handler)")
-    func exitHandlerDropsPool() async throws {
-        let holder = try await HeldEnvironments.start(count: 3, arguments: ["--release-and-exit"])
-        try await holder.waitForExit()
-        #expect(holder.names.count >= 3)
-        #expect(try await KitTests.existingDatabases(Set(holder.names)).isEmpty)
-        let admin = try await MySQLTestServer.connect()
-        let records = try await admin.all("SELECT db_name FROM \(DatabaseRegistry.table)").map { try $0.decode(String.self, 0) }
-        await admin.close()
-        #expect(Set(holder.names).isDisjoint(with: records))
     }
 }
 

@@ -15,7 +15,7 @@ import Testing
     ) async throws -> String {
         let name = DatabaseName.make()
         let admin = try await manager.admin()
-        try await manager.ensureRegistry(admin)
+        try await manager.mysql.ensureRegistry(admin)
         try await admin.executeScript("CREATE DATABASE \(DatabaseName.quoted(name))")
         try await before(name)
         try await admin.run(

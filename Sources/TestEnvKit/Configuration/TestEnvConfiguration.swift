@@ -26,7 +26,8 @@ import TestEnvMySQL
 /// | `TEST_DB_TIMEOUT` | `120` | seconds one environment operation (create, load schema, clean up) may take |
 /// | `TEST_DB_KEEP_ON_FAILURE` | unset | `1`: keep a failed test's database for a day, and print how to connect |
 /// | `TEST_DB_ISOLATION` | `pooled` | `pooled`, `fresh` or `transaction` (see ``IsolationMode``) |
-/// | `TEST_DB_POOL_SIZE` | `4` | the most ready databases a pool keeps per schema, 0–1000 |
+/// | `TEST_DB_MAX_ENVIRONMENTS` | derived | the most environments a process holds at once (see ``maxConcurrentEnvironments``), 1–10000 |
+/// | `TEST_DB_PARK_TTL` | `86400` | seconds a pooled MySQL database parked at exit waits for the next run; `0`: drop at exit instead |
 public struct TestEnvConfiguration: Sendable, Hashable {
     /// The backend asked for.
     public var backend: DatabaseBackend
@@ -54,8 +55,10 @@ public struct TestEnvConfiguration: Sendable, Hashable {
     public var keptTimeToLive: Duration
     /// The most databases one manager keeps; failed tests beyond it are cleaned up as usual.
     public var maxKeptEnvironments: Int
-    /// The most MySQL environments one manager holds at once, or nil to derive it: the
-    /// ``connectionShare`` of the connections the server had free at the first MySQL use.
+    /// The most environments one manager holds at once (`TEST_DB_MAX_ENVIRONMENTS`); further
+    /// requests wait in order. Nil derives it: ``defaultEnvironmentLimit`` (a few per core), and for
+    /// MySQL never more than the ``connectionShare`` of the connections the server had free at the
+    /// first MySQL use. A MySQL pool builds at most this many databases per schema.
     public var maxConcurrentEnvironments: Int?
     /// The share of the server's free connections a manager may use when it derives its cap.
     public var connectionShare: Double
@@ -63,9 +66,12 @@ public struct TestEnvConfiguration: Sendable, Hashable {
     public var connectionWaitTimeout: Duration
     /// How environments are isolated from each other (`TEST_DB_ISOLATION`).
     public var isolation: IsolationMode
-    /// The most ready, unused databases a pool keeps per schema (`TEST_DB_POOL_SIZE`); the pool
-    /// grows towards it only as far as tests ask for databases at the same time.
-    public var poolSize: Int
+    /// How long a pooled MySQL database parked at a normal process exit waits for the next process
+    /// with the same schema fingerprint (`TEST_DB_PARK_TTL`); the reaper drops it afterwards. Zero
+    /// turns parking off: pooled databases are dropped at exit.
+    public var parkTimeToLive: Duration
+    /// The most databases kept parked per schema; the reaper drops the oldest beyond it.
+    public var parkedPerSchema: Int
     /// Whether recycling may find changed reference tables by the server's changed-row counts
     /// (MariaDB `userstat`) instead of checksums. Off only in tests of the checksum path.
     var usesChangeCounts = true
@@ -77,7 +83,7 @@ public struct TestEnvConfiguration: Sendable, Hashable {
         creationRetries: Int = 3, lease: Duration = .seconds(600), reapsAtStart: Bool = true,
         keepsFailedEnvironments: Bool = false, keptTimeToLive: Duration = .seconds(24 * 3600), maxKeptEnvironments: Int = 10,
         maxConcurrentEnvironments: Int? = nil, connectionShare: Double = 0.5, connectionWaitTimeout: Duration = .seconds(120),
-        isolation: IsolationMode = .pooled, poolSize: Int = 4
+        isolation: IsolationMode = .pooled, parkTimeToLive: Duration = .seconds(86_400), parkedPerSchema: Int = 32
     ) {
         self.backend = backend
         self.mysql = mysql
@@ -95,8 +101,14 @@ public struct TestEnvConfiguration: Sendable, Hashable {
         self.connectionShare = connectionShare
         self.connectionWaitTimeout = connectionWaitTimeout
         self.isolation = isolation
-        self.poolSize = poolSize
+        self.parkTimeToLive = parkTimeToLive
+        self.parkedPerSchema = parkedPerSchema
     }
+
+    /// The bound on environments held at once when none is configured: four per core, at least eight.
+    /// A test's statements and the server share the cores, so a few at a time keep them busy; more
+    /// only make every test wait for the others.
+    public static var defaultEnvironmentLimit: Int { max(8, 4 * ProcessInfo.processInfo.activeProcessorCount) }
 
     /// Reads the configuration from environment variables (see the table above).
     ///
@@ -117,7 +129,8 @@ public struct TestEnvConfiguration: Sendable, Hashable {
         configuration.operationTimeout = try reader.seconds("TEST_DB_TIMEOUT") ?? configuration.operationTimeout
         configuration.keepsFailedEnvironments = try reader.flag("TEST_DB_KEEP_ON_FAILURE") ?? false
         configuration.isolation = try reader.isolation("TEST_DB_ISOLATION") ?? configuration.isolation
-        configuration.poolSize = try reader.count("TEST_DB_POOL_SIZE", in: 0...1000) ?? configuration.poolSize
+        configuration.maxConcurrentEnvironments = try reader.count("TEST_DB_MAX_ENVIRONMENTS", in: 1...10_000)
+        if let seconds = try reader.count("TEST_DB_PARK_TTL", in: 0...31_536_000) { configuration.parkTimeToLive = .seconds(seconds) }
         return configuration
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import TestEnvCore
 
 /// What a ``TestEnvironmentManager`` did so far: environments created and removed, retries, and
@@ -19,8 +21,10 @@ public struct EnvironmentStatistics: Sendable, Hashable, CustomStringConvertible
     public internal(set) var recycled = 0
     /// Pooled databases dropped instead of reused: the test changed the schema, or the reset found them unfit.
     public internal(set) var discarded = 0
-    /// Databases built ahead of demand by the pool's filler.
-    public internal(set) var prebuilt = 0
+    /// Databases built for pools (the pool builds one only when none is ready or being reset, up to its bound).
+    public internal(set) var built = 0
+    /// Ready databases a previous process parked at exit, claimed by pools instead of building.
+    public internal(set) var claimed = 0
     /// Environments of failed tests kept for inspection.
     public internal(set) var kept = 0
     /// Creation attempts repeated after a retryable error.
@@ -44,6 +48,27 @@ public struct EnvironmentStatistics: Sendable, Hashable, CustomStringConvertible
         let errors =
             errorsByKind.isEmpty ? "none" : errorsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         return
-            "\(created) environments created (\(createdByFallback) by fallback, \(reused) from a pool), \(removed) removed, \(recycled) recycled, \(discarded) discarded, \(kept) kept, \(retries) retries; errors: \(errors)"
+            "\(created) environments created (\(createdByFallback) by fallback, \(reused) from a pool), \(removed) removed, \(built) built and \(claimed) claimed for pools, \(recycled) recycled, \(discarded) discarded, \(kept) kept, \(retries) retries; errors: \(errors)"
+    }
+}
+
+/// A manager's ``EnvironmentStatistics``, shared with its providers, which count what they do.
+/// Every change goes to the process's run report too.
+final class StatisticsRecorder: Sendable {
+    private let current = Mutex(EnvironmentStatistics())
+    private let reportID = UUID()
+
+    var snapshot: EnvironmentStatistics { current.withLock { $0 } }
+
+    func update(_ change: (inout EnvironmentStatistics) -> Void) {
+        let statistics = current.withLock { statistics in
+            change(&statistics)
+            return statistics
+        }
+        RunRecorder.update(reportID, statistics)
+    }
+
+    func record(_ error: any Error) {
+        update { $0.record(error) }
     }
 }

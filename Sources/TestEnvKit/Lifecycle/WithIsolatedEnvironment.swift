@@ -1,5 +1,6 @@
 /// Runs `body` with a new isolated environment and removes the environment afterwards — when the
-/// body returns, when it throws, and when the task is cancelled. With `TEST_DB_KEEP_ON_FAILURE=1`, a
+/// body returns, when it throws, and when the task is cancelled. Environments the body asks for
+/// (nested `withIsolatedEnvironment` calls included) are admitted beyond the manager's bound at once. With `TEST_DB_KEEP_ON_FAILURE=1`, a
 /// body that throws leaves its database for inspection (Swift Testing's `#expect` records a failure
 /// without throwing; use `try #require` where the database should be kept).
 ///
@@ -28,7 +29,8 @@ public func withIsolatedEnvironment<T>(
     let environment = try await manager.createIsolatedEnvironment(schema: schema)
     let result: Result<T, any Error>
     do {
-        result = .success(try await body(environment))
+        // Environments asked for inside the body skip the bound's queue: the test holds one already.
+        result = .success(try await Admission.$holdsEnvironment.withValue(true) { try await body(environment) })
     } catch {
         result = .failure(error)
     }

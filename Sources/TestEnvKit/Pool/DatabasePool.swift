@@ -1,91 +1,127 @@
 import Foundation
-import Synchronization
-import TestEnvMySQL
 
-/// The ready MySQL databases of one schema fingerprint, and what is known about them.
+/// Ready databases of one schema, handed out one test at a time: ``PoolState``'s rules, driven
+/// with the slow work — building, resetting, dropping — injected as ``Operations``, so the same
+/// type serves MySQL and the unit tests that check its rules without a server.
 ///
-/// Kept by ``TestEnvironmentManager``, which changes it only on its own actor. The pool's target
-/// size starts at one ready database and grows by one each time a test finds none ready, up to
-/// ``TestEnvConfiguration/poolSize``: it follows how many tests ask at the same time.
-struct DatabasePool {
-    let schema: Schema
-    /// The profile of a fresh database; taken from the first one built, which then becomes the
-    /// template (when the schema ships reference rows) or the first ready database.
-    var profile: Task<DatabaseProfile, any Error>?
-    /// Databases reset and ready to hand out.
-    var ready: [String] = []
-    /// How many ready databases the filler aims for.
-    var target = 1
-    /// Databases the filler is building now.
-    var building = 0
-    /// Databases being reset after their test, soon ready again.
-    var recycling = 0
-    /// Acquires waiting for a database being reset or built, first come first served.
-    var waiters: [(id: UUID, continuation: CheckedContinuation<String?, Never>)] = []
-    /// How many ready databases are on their way: the filler builds only beyond these.
-    var expected: Int { ready.count + building + recycling }
-    /// Transaction mode: the database the pool's tests share.
-    var shared: Task<String, any Error>?
-    /// The name ``shared`` resolved to.
-    var sharedName: String?
-    /// Shared databases a test committed in; dropped at shutdown.
-    var retired: [String] = []
-    /// The database holding the schema's reference rows, when it has any.
-    var template: String?
-    /// Per database, the rows the server had counted as changed when it was last made ready;
-    /// its next reset finds the reference tables its test wrote by them (see ``ChangeCounts``).
-    var changeCounts: [String: ChangeCounts] = [:]
-
-    init(schema: Schema) { self.schema = schema }
-
-    /// The databases the pool holds besides those tests use now: what shutdown drops.
-    var held: [String] { ready + retired + [template, sharedName].compactMap { $0 } }
-}
-
-/// The pooled databases of every manager in the process, dropped by an exit handler, so a test run
-/// that ends normally leaves nothing behind even when nobody calls ``TestEnvironmentManager/shutdown()``.
-/// A crash leaves them to the next run's reaper, which finds them by their tracking records.
-enum PoolExitSweep {
-    private static let held = Mutex<[MySQLConfiguration: Set<String>]>([:])
-    private static let installed: Bool = {
-        atexit { PoolExitSweep.run() }
-        return true
-    }()
-
-    static func hold(_ name: String, on server: MySQLConfiguration) {
-        _ = installed
-        _ = held.withLock { $0[server, default: []].insert(name) }
+/// Resets and drops run in the background, off the test's path; ``waitForBackgroundWork()`` and
+/// ``drain()`` wait for them.
+actor DatabasePool {
+    /// The slow work, done by the backend's provider.
+    struct Operations: Sendable {
+        /// Makes a ready database: claims a parked one or builds a new one.
+        var build: @Sendable () async throws -> String
+        /// Brings a used database back to the fresh state; false when it cannot be reused.
+        var reset: @Sendable (String) async -> Bool
+        /// Drops a database for good.
+        var drop: @Sendable (String) async -> Void
     }
 
-    static func release(_ name: String, on server: MySQLConfiguration) {
-        held.withLock { held in _ = held[server]?.remove(name) }
+    private var state: PoolState<String>
+    private let operations: Operations
+    private let waiters = WaitQueue<PoolState<String>.Grant>()
+    private var background: [UUID: Task<Void, Never>] = [:]
+    private var isDraining = false
+
+    init(limit: Int, operations: Operations) {
+        state = PoolState(limit: limit)
+        self.operations = operations
     }
 
-    /// Whether `name` is held for the exit handler (for tests).
-    static func isHeld(_ name: String) -> Bool {
-        held.withLock { $0.values.contains { $0.contains(name) } }
+    /// Counts for status lines and tests: ready, in use, being built, being reset, waiting.
+    var counts: (ready: Int, inUse: Int, building: Int, recycling: Int, waiting: Int) {
+        (state.ready.count, state.inUse, state.building, state.recycling, state.waiting.count)
     }
 
-    /// Set when the exit handler starts, so pool builds still running stop before `CREATE DATABASE`.
-    static let isExiting = Atomic(false)
+    /// The ready databases, for the exit handler's bookkeeping.
+    var readyDatabases: [String] { state.ready }
 
-    private static func run() {
-        isExiting.store(true, ordering: .sequentiallyConsistent)
-        let work = held.withLock { held in
-            defer { held = [:] }
-            return held
-        }
-        for (server, names) in work where !names.isEmpty {
-            let valid = names.filter(DatabaseName.isValid).sorted()
-            let drops = valid.map { "DROP DATABASE IF EXISTS \(DatabaseName.quoted($0))" }
-            let list = valid.map { "'\($0)'" }.joined(separator: ", ")
-            let unregister = "DELETE FROM \(DatabaseRegistry.table) WHERE db_name IN (\(list))"
-            if let failure = MySQLConnection.runBlocking(server, script: (drops + [unregister]).joined(separator: ";\n")) {
-                RunRecorder.pooledNotDropped(valid)
-                let message =
-                    "TestEnvKit could not drop \(valid.count) pooled databases at exit (\(failure)); the next run's reaper removes them.\n"
-                FileHandle.standardError.write(Data(message.utf8))
+    /// A database for one test: a ready one, one built for it (`isNew`), or the next one reset for it.
+    /// `beyondLimit`: the caller holds another environment already (see ``PoolState``).
+    ///
+    /// - Throws: the build's error, `CancellationError`, or ``TestEnvError/Code/environmentCreationFailed`` after ``drain()``.
+    func acquire(beyondLimit: Bool = false) async throws -> (database: String, isNew: Bool) {
+        guard !isDraining else { throw Self.drained }
+        let id = UUID()
+        var grant = state.request(id, beyondLimit: beyondLimit)
+        if grant == .wait {
+            do {
+                grant = try await waiters.wait(id: id)
+            } catch {
+                _ = state.cancel(id)  // a grant that came meanwhile found no waiter and went back (see apply)
+                throw error
             }
+        }
+        switch grant {
+        case .take(let database): return (database, false)
+        case .wait: preconditionFailure("a waiter is resumed with a database or the word to build")
+        case .build:
+            do {
+                let database = try await operations.build()
+                state.built(database)
+                return (database, true)
+            } catch {
+                apply(state.buildFailed())
+                throw error
+            }
+        }
+    }
+
+    /// Takes back a database after its test; `reusable` is false when its test changed the schema.
+    func release(_ database: String, reusable: Bool) {
+        apply(state.released(database, reusable: reusable))
+    }
+
+    /// Adds a database made outside a request (the first one built, which showed the schema's profile).
+    func adopt(_ database: String) {
+        apply(state.adopt(database))
+    }
+
+    /// Waits until the resets and drops started so far have finished.
+    func waitForBackgroundWork() async {
+        while let (_, work) = background.first { await work.value }
+    }
+
+    /// Stops handing out databases: fails the waiters, waits for background work and returns the
+    /// ready databases, which the caller parks or drops.
+    func drain() async -> [String] {
+        isDraining = true
+        await waitForBackgroundWork()
+        let (ready, waiting) = state.drain()
+        for id in waiting { waiters.fail(id, with: Self.drained) }
+        return ready
+    }
+
+    private static var drained: TestEnvError {
+        TestEnvError(.environmentCreationFailed, "the pool was shut down while this environment was asked for")
+    }
+
+    private func apply(_ effects: [PoolState<String>.Effect]) {
+        for effect in effects {
+            switch effect {
+            case .reset(let database):
+                inBackground {
+                    let clean = await $0.operations.reset(database)
+                    $0.apply($0.state.resetFinished(database, clean: clean))
+                }
+            case .drop(let database):
+                inBackground { await $0.operations.drop(database) }
+            case .handOver(let id, let database):
+                if !waiters.resume(id, with: .take(database)) {
+                    // The waiter was cancelled meanwhile: the database goes back to the pool.
+                    apply(state.returnUnused(database))
+                }
+            case .wakeToBuild(let id):
+                if !waiters.resume(id, with: .build) { apply(state.buildFailed()) }
+            }
+        }
+    }
+
+    private func inBackground(_ work: @escaping @Sendable (isolated DatabasePool) async -> Void) {
+        let id = UUID()
+        background[id] = Task {
+            await work(self)
+            self.background[id] = nil
         }
     }
 }

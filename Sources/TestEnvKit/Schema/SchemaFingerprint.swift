@@ -19,47 +19,27 @@ public struct SchemaFingerprint: Sendable, Hashable, CustomStringConvertible {
     ///
     /// - Throws: ``TestEnvError/Code/schemaFileUnreadable`` when a file cannot be read.
     public init(_ schema: Schema, backend: DatabaseBackend, serverVersion: String) throws {
+        self.init(
+            schema, backend: backend, serverVersion: serverVersion, contents: try schema.scripts(for: backend).map { try $0.contents() })
+    }
+
+    /// The fingerprint of `schema` whose scripts for `backend` hold `contents`, in order.
+    init(_ schema: Schema, backend: DatabaseBackend, serverVersion: String, contents: [String]) {
         var hash = SHA256()
         for part in ["testenv-schema-v1", backend.rawValue, serverVersion, "\(schema.databaseStatements)"] {
             hash.update(part.utf8)
             hash.update([0])
         }
-        for script in schema.scripts(for: backend) {
-            let contents = try script.contents()
-            hash.update(String(contents.utf8.count).utf8)
+        for text in contents {
+            hash.update(String(text.utf8.count).utf8)
             hash.update([0])
-            hash.update(contents.utf8)
+            hash.update(text.utf8)
         }
         value = hash.finalizeHex()
     }
 
     /// The first 16 hex digits, enough to tell schemas apart in logs.
     public var description: String { String(value.prefix(16)) }
-}
-
-/// Remembers fingerprints, recomputing one only when a file's size or modification time changed,
-/// so asking per environment costs a `stat` per file rather than a read and a hash.
-struct FingerprintCache {
-    private struct Key: Hashable {
-        let schema: Schema
-        let backend: DatabaseBackend
-        let serverVersion: String
-    }
-
-    private var entries: [Key: (stamps: [FileStamp?], fingerprint: SchemaFingerprint)] = [:]
-
-    /// The fingerprint computed for these files when they had `stamps`; nil when one changed since.
-    func fingerprint(_ schema: Schema, backend: DatabaseBackend, serverVersion: String, stamps: [FileStamp?]) -> SchemaFingerprint? {
-        guard let entry = entries[Key(schema: schema, backend: backend, serverVersion: serverVersion)], entry.stamps == stamps
-        else { return nil }
-        return entry.fingerprint
-    }
-
-    mutating func store(
-        _ fingerprint: SchemaFingerprint, _ schema: Schema, backend: DatabaseBackend, serverVersion: String, stamps: [FileStamp?]
-    ) {
-        entries[Key(schema: schema, backend: backend, serverVersion: serverVersion)] = (stamps, fingerprint)
-    }
 }
 
 /// What changes when a file is edited: its size and modification time (to the nanosecond).

@@ -7,7 +7,7 @@ public struct ReaperDecision: Sendable, Hashable, Codable {
     public let database: String
     /// The host and process that created it.
     public let owner: String
-    /// `remove` or `keep`.
+    /// `remove`, `keep`, or `failed` (it was to be removed, and dropping it failed: ``reason`` says why and what to do).
     public let action: String
     /// Why, in words.
     public let reason: String
@@ -20,6 +20,11 @@ public struct ReaperDecision: Sendable, Hashable, Codable {
 /// written into the database's own comment at creation (a `test_` database with neither is never
 /// touched); its owner is gone — on this host the process no longer runs, on another host its
 /// lease has expired — and no connection uses it. Then the database is dropped and its record deleted.
+/// A database a process parked for the next run stays until its time to live ends, or while more
+/// than the cap are parked for its schema (the oldest go first).
+///
+/// One database that cannot be dropped (a lock held, a stray file, a missing privilege) is reported
+/// with the reason and skipped: the reaper goes on with the rest.
 enum Reaper {
     /// One recorded database, from the tracking table or from its comment.
     struct Record {
@@ -30,22 +35,28 @@ enum Reaper {
         let state: String
         let expired: Bool
         let lease: String
+        var fingerprint: String? = nil
     }
 
     /// Decides what to do with every recorded database; with `apply`, removes those it may.
+    ///
+    /// `admin` should carry a short `lock_wait_timeout`: a drop that waits for a lock fails soon
+    /// and is reported, instead of holding up the run. `parkedCap`: the most parked databases kept per schema.
     static func run(
-        admin: MySQLConnection, registry: DatabaseRegistry, apply: Bool, progress: (@Sendable (Int, Int) -> Void)? = nil
+        admin: MySQLConnection, registry: DatabaseRegistry, apply: Bool, parkedCap: Int = .max,
+        progress: (@Sendable (Int, Int) -> Void)? = nil
     ) async throws -> [ReaperDecision] {
         try await registry.ensureTable(admin)
         var records = try await admin.all(
-            "SELECT db_name, host, pid, process_start, state, lease_until < NOW(6) AS expired, DATE_FORMAT(lease_until, '%Y-%m-%d %H:%i:%s') AS lease FROM \(DatabaseRegistry.table) ORDER BY db_name",
+            "SELECT db_name, host, pid, process_start, state, lease_until < NOW(6) AS expired, DATE_FORMAT(lease_until, '%Y-%m-%d %H:%i:%s') AS lease, fingerprint FROM \(DatabaseRegistry.table) ORDER BY lease_until DESC, db_name",
             []
         ).map {
             Record(
                 name: try $0.decode(String.self, "db_name"), host: try $0.decode(String.self, "host"),
                 pid: try $0.decode(Int32.self, "pid"),
                 startTicks: try $0.decode(Int64.self, "process_start"), state: try $0.decode(String.self, "state"),
-                expired: try $0.decode(Bool.self, "expired"), lease: try $0.decode(String.self, "lease"))
+                expired: try $0.decode(Bool.self, "expired"), lease: try $0.decode(String.self, "lease"),
+                fingerprint: try $0.decode(String?.self, "fingerprint"))
         }
         let tracked = Set(records.map(\.name))
         records += try await commentRecords(admin, lease: registry.lease).filter { !tracked.contains($0.name) }
@@ -54,16 +65,67 @@ enum Reaper {
                 try $0.decode(String.self, 0)
             })
         var decisions: [ReaperDecision] = []
+        var parkedPerSchema: [String: Int] = [:]
         for record in records {
-            let decision = decide(record, inUse: inUse, here: registry.owner.host)
+            var decision = decide(record, inUse: inUse, here: registry.owner.host)
+            if record.isParked, decision.action == "keep" {
+                // Newest first: the oldest beyond the cap go.
+                parkedPerSchema[record.fingerprint ?? "", default: 0] += 1
+                if parkedPerSchema[record.fingerprint ?? "", default: 0] > parkedCap {
+                    decision = ReaperDecision(
+                        database: record.name, owner: decision.owner, action: "remove",
+                        reason: "more than \(parkedCap) databases are parked for its schema, and it is among the oldest")
+                }
+            }
             if apply, decision.action == "remove" {
-                try await admin.executeScript("DROP DATABASE IF EXISTS \(DatabaseName.quoted(decision.database))")
-                try await registry.unregister(decision.database, admin)
+                decision = await remove(record, decision, admin: admin, registry: registry)
             }
             decisions.append(decision)
             progress?(decisions.count, records.count)
         }
         return decisions
+    }
+
+    /// Drops every parked database (of `fingerprint`, or of every schema): what `testenv pool drain` does.
+    static func drainParked(fingerprint: String?, admin: MySQLConnection, registry: DatabaseRegistry) async throws -> [ReaperDecision] {
+        try await registry.ensureTable(admin)
+        var decisions: [ReaperDecision] = []
+        for parked in try await ParkedDatabase.list(admin) where fingerprint == nil || parked.fingerprint.hasPrefix(fingerprint ?? "") {
+            let record = Record(
+                name: parked.database, host: "", pid: 0, startTicks: 0, state: parked.state, expired: false, lease: parked.parkedUntil,
+                fingerprint: parked.fingerprint)
+            let decision = ReaperDecision(
+                database: parked.database, owner: "parked", action: "remove", reason: "the parked databases are drained")
+            decisions.append(await remove(record, decision, admin: admin, registry: registry))
+        }
+        return decisions
+    }
+
+    /// Drops the database and then its record; a failure becomes a `failed` decision that says why.
+    private static func remove(
+        _ record: Record, _ decision: ReaperDecision, admin: MySQLConnection, registry: DatabaseRegistry
+    ) async -> ReaperDecision {
+        do {
+            // A parked database is taken from the parked state first, so a process claiming it at this moment wins or loses cleanly.
+            if record.isParked, try await !registry.unregisterIfParked(record.name, admin) {
+                return ReaperDecision(
+                    database: record.name, owner: decision.owner, action: "keep", reason: "another process claimed it just now")
+            }
+            try await admin.executeScript("DROP DATABASE IF EXISTS \(DatabaseName.quoted(record.name))")
+            try await registry.unregister(record.name, admin)
+            return decision
+        } catch {
+            let message = (error as? any DatabaseDriverError)?.message ?? "\(error)"
+            let advice =
+                message.contains("errno: 39")
+                ? "the server left a file in the database's directory (a trigger file ending in TRG- or similar, from a build that was interrupted); remove that file from the server's data directory, then run `testenv gc`"
+                : message.contains("ock wait") || message.contains("ock_wait")
+                    ? "a connection holds a lock on it; end that connection (SHOW PROCESSLIST), then run `testenv gc`"
+                    : "run `testenv gc` again, or drop it by hand"
+            return ReaperDecision(
+                database: record.name, owner: decision.owner, action: "failed",
+                reason: "\(decision.reason), but dropping it failed: \(message); \(advice)")
+        }
     }
 
     /// Databases whose tracking row is gone but whose comment names their owner (MariaDB only).
@@ -90,6 +152,11 @@ enum Reaper {
         }
         guard DatabaseName.isValid(name) else { return decision("keep", "the name is not one TestEnvKit creates") }
         guard !inUse.contains(name) else { return decision("keep", "a connection is using it") }
+        if record.isParked {
+            return record.expired
+                ? decision("remove", "it was parked for the next run of its schema, and its time to live ended at \(lease)")
+                : decision("keep", "it is parked for the next run of its schema, until \(lease)")
+        }
         if record.state == "kept" {
             return record.expired
                 ? decision("remove", "it was kept after a failed test, and its time to live ended at \(lease)")
@@ -102,6 +169,37 @@ enum Reaper {
             ? decision("remove", "its owner on \(host) let the lease expire at \(lease)")
             : decision("keep", "its owner on \(host) holds the lease until \(lease)")
     }
+}
+
+/// A pooled database a process parked at exit for the next run of its schema.
+public struct ParkedDatabase: Sendable, Hashable, Codable {
+    /// The database's name.
+    public let database: String
+    /// The fingerprint of the schema it holds (64 hex digits).
+    public let fingerprint: String
+    /// `parked`, or `parked_template` for a database that holds the schema's reference rows for resets.
+    public let state: String
+    /// The version of TestEnvKit that parked it; only the same version claims it.
+    public let libraryVersion: String
+    /// When the reaper removes it if no run claims it (server time, `YYYY-MM-DD HH:MM:SS`).
+    public let parkedUntil: String
+
+    static func list(_ admin: MySQLConnection) async throws -> [ParkedDatabase] {
+        try await admin.all(
+            """
+            SELECT db_name, COALESCE(fingerprint, ''), state, COALESCE(library_version, ''), DATE_FORMAT(lease_until, '%Y-%m-%d %H:%i:%s')
+            FROM \(DatabaseRegistry.table) WHERE state IN (?, ?) ORDER BY fingerprint, lease_until
+            """, [.text(DatabaseRegistry.parkedState), .text(DatabaseRegistry.parkedTemplateState)]
+        ).map {
+            ParkedDatabase(
+                database: try $0.decode(String.self, 0), fingerprint: try $0.decode(String.self, 1), state: try $0.decode(String.self, 2),
+                libraryVersion: try $0.decode(String.self, 3), parkedUntil: try $0.decode(String.self, 4))
+        }
+    }
+}
+
+extension Reaper.Record {
+    var isParked: Bool { state == DatabaseRegistry.parkedState || state == DatabaseRegistry.parkedTemplateState }
 }
 
 /// The owner written into a database's comment when it is created (MariaDB), so the database stays

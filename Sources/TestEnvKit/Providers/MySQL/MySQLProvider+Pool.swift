@@ -1,0 +1,196 @@
+import Foundation
+import TestEnvCore
+import TestEnvMySQL
+
+/// A schema's pool and what its resets compare against.
+struct PoolEntry: Sendable {
+    let pool: DatabasePool
+    /// The profile of a fresh database; its `template` holds the reference rows resets restore.
+    let profile: DatabaseProfile
+}
+
+// MARK: - The warm pool
+
+extension MySQLProvider {
+    /// A ready database of the schema's pool: one reset after an earlier test, one a previous
+    /// process parked, or one built now — never more built than the bound, except for callers
+    /// that hold another environment already.
+    func acquirePooled(_ prepared: PreparedSchema, request: ProviderRequest, admin: MySQLConnection) async throws -> ProvidedDatabase {
+        let fingerprint = prepared.fingerprint
+        let entry = try await poolsReady.value(for: fingerprint) {
+            try await self.makePool(prepared, limit: request.limit, admin: admin)
+        }
+        pools[fingerprint] = entry
+        let (name, isNew) = try await entry.pool.acquire(beyondLimit: request.beyondLimit)
+        ExitParking.forget(name)  // in a test's hands: if the process ends now, the reaper removes it
+        do {
+            let connection = try await connectEnvironment(to: name, slot: request.slot)
+            if !isNew { statistics.update { $0.reused += 1 } }
+            return provided(name, connection, fingerprint: fingerprint)
+        } catch {
+            await entry.pool.release(name, reusable: false)
+            throw error
+        }
+    }
+
+    /// A new pool for `prepared`, with the profile of its first database: a template a previous
+    /// process parked, else a database it parked, else one built now. A first database holding
+    /// reference rows becomes the template resets restore them from; otherwise it is the first ready one.
+    private func makePool(_ prepared: PreparedSchema, limit: Int, admin: MySQLConnection) async throws -> PoolEntry {
+        let fingerprint = prepared.fingerprint
+        var first = try await claimParked(fingerprint, template: true, admin: admin)
+        if first == nil { first = try await claimParked(fingerprint, template: false, admin: admin) }
+        let name: String
+        if let first { name = first } else { name = try await buildForPool(prepared, admin: admin) }
+        var profile: DatabaseProfile
+        do {
+            profile = try await DatabaseProfile.take(of: name, admin: admin, countingChanges: configuration.usesChangeCounts)
+        } catch {
+            await dropQuietly(name)
+            throw error
+        }
+        if profile.hasReferenceRows { profile.template = name }
+        let pool = DatabasePool(
+            limit: limit,
+            operations: .init(
+                build: { [weak self] in
+                    guard let self else { throw CancellationError() }
+                    return try await self.claimOrBuild(prepared)
+                },
+                reset: { [weak self] name in await self?.recycle(name, fingerprint: fingerprint) ?? false },
+                drop: { [weak self] name in await self?.dropQuietly(name) }))
+        let entry = PoolEntry(pool: pool, profile: profile)
+        pools[fingerprint] = entry
+        if profile.hasReferenceRows {
+            ExitParking.set(name, .template(fingerprint: fingerprint.value), on: configuration.mysql, parkFor: parkFor)
+        } else {
+            await noteChangeCounts(of: name, profile: profile, admin: admin)
+            ExitParking.set(name, .ready(fingerprint: fingerprint.value), on: configuration.mysql, parkFor: parkFor)
+            await pool.adopt(name)
+        }
+        return entry
+    }
+
+    /// A database for the pool: one a previous process parked, or a new one.
+    private func claimOrBuild(_ prepared: PreparedSchema) async throws -> String {
+        let admin = try await admin()
+        var name = try await claimParked(prepared.fingerprint, template: false, admin: admin)
+        if name == nil { name = try await buildForPool(prepared, admin: admin) }
+        guard let name else { throw CancellationError() }
+        if let profile = pools[prepared.fingerprint]?.profile { await noteChangeCounts(of: name, profile: profile, admin: admin) }
+        return name
+    }
+
+    /// Claims a database a previous process parked for `fingerprint`, when parking is on.
+    private func claimParked(_ fingerprint: SchemaFingerprint, template: Bool, admin: MySQLConnection) async throws -> String? {
+        guard configuration.parkTimeToLive > .zero, await trackingIsAvailable(admin) else { return nil }
+        guard let name = try await registry.claimParked(fingerprint: fingerprint, template: template, admin),
+            DatabaseName.isValid(name)
+        else { return nil }
+        createdDatabases.insert(name)
+        startLeaseRenewal()
+        statistics.update { $0.claimed += 1 }
+        return name
+    }
+
+    /// Builds a database of `prepared` for the pool and closes the connection that loaded it.
+    private func buildForPool(_ prepared: PreparedSchema, admin: MySQLConnection) async throws -> String {
+        let database = try await build(prepared, fingerprint: prepared.fingerprint, admin: admin, slot: InterruptSlot(), forPool: true)
+        await database.connection.close()
+        statistics.update { $0.built += 1 }
+        return database.name
+    }
+
+    /// Notes the changed-row counts of a fresh database, when the profile uses them; without
+    /// them its first reset compares reference tables by checksum instead.
+    private func noteChangeCounts(of name: String, profile: DatabaseProfile, admin: MySQLConnection) async {
+        guard profile.countsChanges, let counts = try? await ChangeCounts.of(name, admin: admin) else { return }
+        changeCounts[name] = counts
+    }
+
+    /// Takes back a pooled database after its test: reset in the background and handed to the
+    /// next test, or dropped when its schema changed.
+    func giveBack(_ name: String, fingerprint: SchemaFingerprint, schemaChanged: Bool, closedConnection: UInt) async {
+        guard let entry = pools[fingerprint] else {
+            // The pool was shut down meanwhile: nobody will hand this database out.
+            await dropQuietly(name)
+            return
+        }
+        if schemaChanged {
+            changeCounts[name] = nil
+            statistics.update { $0.discarded += 1 }
+            logger.debug("Dropping \(name) instead of reusing it: its test changed the schema")
+        } else {
+            closedConnections[name] = closedConnection
+            ExitParking.set(name, .resetting, on: configuration.mysql, parkFor: parkFor)
+        }
+        await entry.pool.release(name, reusable: !schemaChanged)
+    }
+
+    /// Resets `name` to its schema's fresh state; false when it cannot be reused (then dropped).
+    private func recycle(_ name: String, fingerprint: SchemaFingerprint) async -> Bool {
+        let baseline = changeCounts.removeValue(forKey: name)
+        let closedConnection = closedConnections.removeValue(forKey: name) ?? 0
+        guard let profile = pools[fingerprint]?.profile else { return false }
+        do {
+            let outcome = try await DatabaseReset.reset(
+                name, to: profile, baseline: baseline, closedConnection: closedConnection, admin: try await resetConnection())
+            switch outcome {
+            case .clean(let checksummed, let counts):
+                statistics.update { $0.recycled += 1 }
+                referenceTablesChecksummed += checksummed
+                changeCounts[name] = counts
+                ExitParking.set(name, .ready(fingerprint: fingerprint.value), on: configuration.mysql, parkFor: parkFor)
+                return true
+            case .discard(let reason):
+                statistics.update { $0.discarded += 1 }
+                logger.notice("Dropping \(name) instead of reusing it: \(reason)")
+                return false
+            }
+        } catch {
+            // At process exit the exit handler takes over the databases under a running reset: no news.
+            guard !ExitParking.isExiting.load(ordering: .sequentiallyConsistent) else { return false }
+            statistics.record(error)
+            logger.warning("Dropping \(name): resetting it failed: \(error)")
+            return false
+        }
+    }
+}
+
+// MARK: - Transaction mode
+
+extension MySQLProvider {
+    /// A connection with an open, guarded transaction on the database `prepared`'s tests share.
+    func acquireShared(_ prepared: PreparedSchema, slot: InterruptSlot, admin: MySQLConnection) async throws -> ProvidedDatabase {
+        let fingerprint = prepared.fingerprint
+        let name = try await sharedDatabases.value(for: fingerprint) {
+            let name = try await self.buildForPool(prepared, admin: admin)
+            await self.noteShared(name, fingerprint: fingerprint)
+            return name
+        }
+        let connection = try await connectEnvironment(to: name, slot: slot)
+        do { try await connection.beginGuardedTransaction() } catch {
+            await connection.close()
+            throw error
+        }
+        statistics.update { $0.reused += 1 }
+        return provided(name, connection, fingerprint: fingerprint)
+    }
+
+    private func noteShared(_ name: String, fingerprint: SchemaFingerprint) {
+        sharedNames[fingerprint] = name
+        ExitParking.set(name, .disposable, on: configuration.mysql, parkFor: parkFor)
+    }
+
+    /// After a transaction-mode test: when it committed (its transaction was gone), the shared
+    /// database holds its rows, so later tests get a new one.
+    func leaveShared(_ name: String, fingerprint: SchemaFingerprint, committed: Bool) {
+        guard committed, sharedNames[fingerprint] == name else { return }
+        logger.warning(
+            "A test in transaction mode ended its transaction (COMMIT, or a statement that commits) on \(name); later tests get a new shared database."
+        )
+        retiredShared.append(name)
+        sharedNames[fingerprint] = nil
+        sharedDatabases.forget(fingerprint)
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import TestEnvCore
+import TestEnvSQLite
+
+/// SQLite environments: an in-memory database copied from a template image built once per schema
+/// fingerprint (``IsolationMode/pooled`` and ``IsolationMode/transaction``), or loaded by running
+/// the scripts (``IsolationMode/fresh``); a file per environment when `DB_TEST_PATH` names a place
+/// or failed environments are kept.
+actor SQLiteProvider: TestDatabaseProvider {
+    private let configuration: TestEnvConfiguration
+    private let preparer: SchemaPreparer
+    /// Per fingerprint, the image every environment copies.
+    private let templates = OnceTasks<SchemaFingerprint, SQLiteImage>()
+    /// The images of ``templates`` built already, at hand without waiting, with the schema they belong to.
+    private var readyImages: [Schema: (image: SQLiteImage, fingerprint: SchemaFingerprint)] = [:]
+
+    init(configuration: TestEnvConfiguration, preparer: SchemaPreparer) {
+        self.configuration = configuration
+        self.preparer = preparer
+    }
+
+    /// In-memory copies of a template, when the configuration allows them.
+    private func copiesTemplates(_ request: ProviderRequest) -> Bool {
+        request.isolation != .fresh && !request.schema.sqlite.isEmpty
+    }
+
+    func answersAtOnce(_ request: ProviderRequest) async -> Bool {
+        guard copiesTemplates(request), configuration.sqlitePath == ":memory:", !configuration.keepsFailedEnvironments,
+            let ready = readyImages[request.schema]
+        else { return false }
+        // An edited file makes the template stale: prepared again (a stat per file), it shows.
+        let current = try? await preparer.prepare(request.schema, backend: .sqlite, serverVersion: SQLiteConnection.libraryVersion)
+        return current?.fingerprint == ready.fingerprint
+    }
+
+    func acquire(_ request: ProviderRequest) async throws -> ProvidedDatabase {
+        let prepared = try await preparer.prepare(request.schema, backend: .sqlite, serverVersion: SQLiteConnection.libraryVersion)
+        let template = copiesTemplates(request) ? try await image(of: prepared) : nil
+        let file = try newFile()
+        if let file, let template { try SQLiteConnection.write(template, to: file) }
+        let settings = SQLiteConfiguration(path: file ?? ":memory:")
+        let connection =
+            if let template, file == nil {
+                try await SQLiteConnection.open(settings, copying: template)
+            } else {
+                try await SQLiteConnection.open(settings)
+            }
+        request.slot.set { connection.interrupt() }
+        if template == nil {
+            do {
+                try await prepared.load(into: connection, database: file ?? ":memory:", otherDatabases: [])
+            } catch {
+                await connection.close()
+                if let file { Self.deleteFile(file) }
+                throw error
+            }
+        }
+        return ProvidedDatabase(
+            name: file ?? ":memory:", connection: connection, sqliteFile: file, fingerprint: template == nil ? nil : prepared.fingerprint,
+            interrupt: { connection.interrupt() })
+    }
+
+    /// The template image of `prepared`, built once per fingerprint.
+    private func image(of prepared: PreparedSchema) async throws -> SQLiteImage {
+        if let ready = readyImages[prepared.schema], ready.fingerprint == prepared.fingerprint { return ready.image }
+        let image = try await templates.value(for: prepared.fingerprint) {
+            let template = try await SQLiteConnection.open()
+            do {
+                try await prepared.load(into: template, database: ":memory:", otherDatabases: [])
+                let image = try await template.image()
+                await template.close()
+                return image
+            } catch {
+                await template.close()
+                throw error
+            }
+        }
+        readyImages[prepared.schema] = (image, prepared.fingerprint)
+        return image
+    }
+
+    func release(_ environment: IsolatedEnvironment, keep: Bool) async throws -> String? {
+        if await environment.connection.isInTransaction() { try? await environment.connection.rollback() }
+        await environment.connection.close()
+        guard let file = environment.sqliteFile else { return nil }
+        if keep { return "sqlite3 \(file)" }
+        Self.deleteFile(file)
+        return nil
+    }
+
+    /// SQLite needs no server connection; the bound keeps a suite that starts every test at once
+    /// from holding hundreds of copies and threads at the same time.
+    func environmentLimit() async throws -> Int {
+        configuration.maxConcurrentEnvironments ?? TestEnvConfiguration.defaultEnvironmentLimit
+    }
+
+    func waitForBackgroundWork() async {}
+
+    func shutdown(parking: Bool) async {
+        _ = templates.removeAll()
+        readyImages = [:]
+    }
+
+    /// nil for `:memory:`; otherwise a new file in the configured directory, or beside the configured file.
+    private func newFile() throws -> String? {
+        var path = configuration.sqlitePath
+        if path == ":memory:" {
+            // A kept database must outlive its connection: in keep mode, SQLite environments are files.
+            guard configuration.keepsFailedEnvironments else { return nil }
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("testenv")
+            try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            path = directory.path
+        }
+        let unique = DatabaseName.make()
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            return (path as NSString).appendingPathComponent("\(unique).sqlite")
+        }
+        let url = URL(fileURLWithPath: path)
+        let stem = url.deletingPathExtension().lastPathComponent
+        let suffix = url.pathExtension.isEmpty ? "sqlite" : url.pathExtension
+        return url.deletingLastPathComponent().appendingPathComponent("\(stem)-\(unique).\(suffix)").path
+    }
+
+    private static func deleteFile(_ path: String) {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            try? FileManager.default.removeItem(atPath: path + suffix)
+        }
+    }
+}

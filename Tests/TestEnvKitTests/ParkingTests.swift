@@ -1,0 +1,107 @@
+import Foundation
+import TestEnvMySQL
+import TestEnvTestSupport
+import Testing
+
+@testable import TestEnvKit
+
+/// Pools that outlive their process: parked at a normal exit, claimed by the next process of the
+/// same schema. Each test uses a schema of its own (`--tag`), so parked databases never cross tests.
+@Suite(.mysqlServer, .serialized) struct ParkingTests {
+    /// The tracking state of each of `names` (nil: no record).
+    private func states(_ names: some Sequence<String>) async throws -> [String: String] {
+        let admin = try await MySQLTestServer.connect()
+        var states: [String: String] = [:]
+        for name in names {
+            states[name] = try await admin.get("SELECT state FROM \(DatabaseRegistry.table) WHERE db_name = ?", [.text(name)])?.decode(
+                String.self, 0)
+        }
+        await admin.close()
+        return states
+    }
+
+    /// Runs a helper that takes `count` environments of `tag`'s schema, gives them back and exits normally.
+    private func parkBy(tag: String, count: Int, environment: [String: String] = [:]) async throws -> Set<String> {
+        let holder = try await HeldEnvironments.start(
+            count: count, arguments: ["--release-and-exit", "--tag", tag], environment: environment)
+        try await holder.waitForExit()
+        return Set(holder.names)
+    }
+
+    private func reapEverything(_ names: Set<String>) async throws {
+        let manager = KitTests.manager { $0.backend = .mysql }
+        _ = try await manager.drainParkedDatabases()
+        _ = try await manager.reap(dryRun: false)
+    }
+
+    @Test("A normal exit parks the pool; the next process of the same schema claims those databases and builds none")
+    func parkedDatabasesAreReused() async throws {
+        let tag = "reuse\(UInt32.random(in: 0...UInt32.max))"
+        let parked = try await parkBy(tag: tag, count: 3)
+        #expect(parked.count == 3)
+        #expect(try await KitTests.existingDatabases(parked) == parked, "parked databases stay on the server")
+        #expect(Set(try await states(parked).values) == [DatabaseRegistry.parkedState])
+        let next = try await HeldEnvironments.start(count: 3, arguments: ["--tag", tag])
+        #expect(Set(next.names) == parked, "the next process should get the parked databases, not build new ones")
+        #expect(Set(try await states(parked).values) == ["ready"], "claimed databases belong to their new owner")
+        next.process.terminate()
+        try await next.waitForExit()
+        try await reapEverything(parked)
+        #expect(try await KitTests.existingDatabases(parked).isEmpty)
+    }
+
+    @Test("Two processes that start at once never claim the same parked database")
+    func claimsAreExclusive() async throws {
+        let tag = "race\(UInt32.random(in: 0...UInt32.max))"
+        let parked = try await parkBy(tag: tag, count: 4)
+        async let first = HeldEnvironments.start(count: 3, arguments: ["--tag", tag])
+        async let second = HeldEnvironments.start(count: 3, arguments: ["--tag", tag])
+        let (a, b) = try await (first, second)
+        #expect(Set(a.names).isDisjoint(with: b.names), "two processes hold the same database")
+        #expect(parked.isSubset(of: Set(a.names + b.names)), "every parked database should be claimed before any is built")
+        for holder in [a, b] {
+            holder.process.terminate()
+            try await holder.waitForExit()
+        }
+        try await reapEverything(Set(a.names + b.names))
+    }
+
+    @Test("A changed schema never receives a database parked for another")
+    func otherSchemaBuildsItsOwn() async throws {
+        let tag = "first\(UInt32.random(in: 0...UInt32.max))"
+        let parked = try await parkBy(tag: tag, count: 2)
+        let other = try await HeldEnvironments.start(count: 2, arguments: ["--tag", tag + "changed"])
+        #expect(Set(other.names).isDisjoint(with: parked))
+        #expect(Set(try await states(parked).values) == [DatabaseRegistry.parkedState], "the other schema's databases stay parked")
+        other.process.terminate()
+        try await other.waitForExit()
+        try await reapEverything(parked.union(other.names))
+    }
+
+    @Test("Parked databases go when their time to live ends; `pool drain` drops them at once")
+    func timeToLiveAndDrain() async throws {
+        let expiring = try await parkBy(tag: "ttl\(UInt32.random(in: 0...UInt32.max))", count: 2, environment: ["TEST_DB_PARK_TTL": "1"])
+        let drained = try await parkBy(tag: "drain\(UInt32.random(in: 0...UInt32.max))", count: 2)
+        try await Task.sleep(for: .seconds(2))
+        let manager = KitTests.manager { $0.backend = .mysql }
+        // Reapers of parallel tests may get there first: what counts is that they are gone.
+        _ = try await manager.reap(dryRun: false)
+        #expect(try await KitTests.existingDatabases(expiring).isEmpty, "expired parked databases are reaped")
+        #expect(try await KitTests.existingDatabases(drained) == drained, "unexpired parked databases are kept by the reaper")
+        let status = try await manager.parkedDatabases()
+        #expect(drained.isSubset(of: Set(status.map(\.database))))
+        let drain = try await testenv(["pool", "drain"], environment: ["TEST_DB_TYPE": "mysql"])
+        #expect(drain.status == 0)
+        #expect(drain.output.contains("parked databases dropped"))
+        #expect(try await KitTests.existingDatabases(drained).isEmpty)
+        #expect(try await states(drained).isEmpty, "their records go too")
+    }
+
+    @Test("With parking off, a normal exit leaves nothing behind")
+    func noParkingLeavesNothing() async throws {
+        let names = try await parkBy(tag: "off\(UInt32.random(in: 0...UInt32.max))", count: 3, environment: ["TEST_DB_PARK_TTL": "0"])
+        #expect(names.count >= 3)
+        #expect(try await KitTests.existingDatabases(names).isEmpty)
+        #expect(try await states(names).isEmpty)
+    }
+}
