@@ -271,6 +271,10 @@ let referenceSchema = Schema(
         "UPDATE colours SET name = 'RED ' WHERE id = 1",  // equal to 'red' under a case-insensitive, space-padding collation
         "INSERT INTO kind_tags VALUES (3, 2, 'c')",
         "UPDATE pairs SET note = 'one' WHERE a = 1 AND b = 1",
+        // Rows added above the template's largest key are removed by a range delete; these must not be:
+        "INSERT INTO colours VALUES (3, 'green'); UPDATE colours SET name = 'pink' WHERE id = 1",  // an update beside the insert
+        "INSERT INTO colours VALUES (0, 'zero')",  // added below the largest key
+        "INSERT INTO colours VALUES (3, 'green'); DELETE FROM colours WHERE id = 2",  // a delete beside the insert
     ]
 
     private func rows(_ env: IsolatedEnvironment) async throws -> [String] {

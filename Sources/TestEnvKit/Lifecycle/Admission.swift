@@ -7,78 +7,100 @@ import Foundation
 /// Two exceptions keep a test that needs more than one environment from waiting for itself:
 /// - a request made inside an environment's scope (the body of ``withIsolatedEnvironment(schema:manager:isolation:_:)``,
 ///   a test with the `.isolatedDatabase` trait) is admitted at once, beyond the bound;
-/// - a waiter that sees no place given back for ``stallWindow`` is admitted beyond the bound, for
-///   code that holds several environments from bare ``TestEnvironmentManager/createIsolatedEnvironment(schema:)`` calls.
+/// - when every place is held by a test that has its environment, none is given back for
+///   ``stallWindow`` and requests wait, the longest waiter is admitted beyond the bound — one per
+///   window —, for code that holds several environments from bare
+///   ``TestEnvironmentManager/createIsolatedEnvironment(schema:)`` calls. Places whose environment
+///   is still being created do not count as stalled: a slow first build is not a deadlock.
 actor Admission {
     /// Set while a test's body runs with an environment: its further requests skip the queue.
     @TaskLocal static var holdsEnvironment = false
 
-    /// How long waiters wait with no place given back before one is admitted beyond the bound.
+    /// How long waiters wait with every place held and none given back before one is admitted beyond the bound.
     static let stallWindow: Duration = .milliseconds(250)
 
     /// The most environments held at once within the bound.
     nonisolated let limit: Int
     private var inUse = 0
+    /// Places admitted whose environment is still being created.
+    private var creating = 0
+    /// Counts places given back, so the watchdog can tell whether anything moved.
     private var released = 0
     private let waiters = WaitQueue<Bool>()
-    private var waitingCount = 0
+    private var waiting: [UUID] = []
+    private var watchdog: Task<Void, Never>?
 
     init(limit: Int) {
         self.limit = max(1, limit)
     }
 
-    /// Environments held now (beyond the bound included).
-    var held: Int { inUse }
-
     /// Takes a place, waiting in order for one to be given back; fails after `timeout`. Returns
     /// true when the place is beyond the bound (the caller holds an environment already, or waited
-    /// through a stall): then it must not wait for a database either.
+    /// through a stall): then it must not wait for a database either. Call ``created()`` when the
+    /// environment exists (or its creation failed), and ``leave()`` when it is given back.
     ///
     /// - Throws: ``TestEnvError/Code/connectionBudgetExhausted`` when no place came free in time.
     func enter(timeout: Duration) async throws -> Bool {
-        if Self.holdsEnvironment {
+        if Self.holdsEnvironment || (inUse < limit && waiting.isEmpty) {
             inUse += 1
-            return true
-        }
-        if inUse < limit && waitingCount == 0 {
-            inUse += 1
-            return false
+            creating += 1
+            return Self.holdsEnvironment
         }
         let id = UUID()
-        let watcher = Task { [weak self, released] in
-            var seen = released
-            let deadline = ContinuousClock.now + timeout
-            while true {
-                let wake = min(deadline, ContinuousClock.now + Self.stallWindow)
-                try? await Task.sleep(until: wake)
-                guard !Task.isCancelled, let self else { return }
-                if ContinuousClock.now >= deadline { return await self.expire(id, after: timeout) }
-                guard let now = await self.releasedIfWaiting() else { return }
-                if now == seen { return await self.admitBeyondLimit(id) }
-                seen = now
-            }
+        waiting.append(id)
+        startWatchdog()
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            await self?.expire(id, after: timeout)
         }
-        defer { watcher.cancel() }
-        waitingCount += 1
-        defer { waitingCount -= 1 }
-        return try await waiters.wait(id: id)
+        defer {
+            timer.cancel()
+            waiting.removeAll { $0 == id }
+        }
+        let beyondLimit = try await waiters.wait(id: id)
+        creating += 1
+        return beyondLimit
+    }
+
+    /// The environment of an admitted request exists, or its creation ended in an error.
+    func created() {
+        creating = max(0, creating - 1)
     }
 
     /// Gives a place back: to the longest waiter, unless the places held are beyond the bound.
     func leave() {
         released += 1
-        if inUse > limit || !waiters.resumeFirst(with: false) {
-            inUse = max(0, inUse - 1)
+        if inUse <= limit, let first = waiting.first, waiters.resume(first, with: false) {
+            waiting.removeFirst()
+            return  // the place passes on; inUse stays
+        }
+        inUse = max(0, inUse - 1)
+    }
+
+    /// Runs while requests wait: admits the longest waiter beyond the bound when nothing moved for a window.
+    private func startWatchdog() {
+        guard watchdog == nil else { return }
+        watchdog = Task { [weak self] in
+            var seen = -1
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.stallWindow)
+                guard let self, let now = await self.checkStall(since: seen) else { return }
+                seen = now
+            }
         }
     }
 
-    /// How many places were given back so far, while anyone waits; nil once nobody does.
-    private func releasedIfWaiting() -> Int? {
-        waitingCount > 0 ? released : nil
-    }
-
-    private func admitBeyondLimit(_ id: UUID) {
-        if waiters.resume(id, with: true) { inUse += 1 }
+    /// One watchdog round: nil when nobody waits any more (the watchdog ends); otherwise the release count now.
+    private func checkStall(since seen: Int) -> Int? {
+        guard let first = waiting.first else {
+            watchdog = nil
+            return nil
+        }
+        if released == seen, creating == 0, waiters.resume(first, with: true) {
+            waiting.removeFirst()
+            inUse += 1
+        }
+        return released
     }
 
     private func expire(_ id: UUID, after timeout: Duration) {

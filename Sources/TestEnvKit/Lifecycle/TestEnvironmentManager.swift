@@ -138,8 +138,10 @@ extension TestEnvironmentManager {
                 if environment.isFallback { $0.createdByFallback += 1 }
             }
             RunRecorder.acquired(environment, after: ContinuousClock.now - start)
+            await admission.created()
             return environment
         } catch {
+            await admission.created()
             await admission.leave()
             throw error
         }

@@ -35,6 +35,12 @@ struct ChangeCounts: Equatable, Sendable {
         return counts
     }
 
+    /// How many rows of `table` the server counted as changed since `baseline`; nil when unknown.
+    func delta(of table: String, since baseline: ChangeCounts) -> Int64? {
+        guard let now = rows[table.lowercased()] else { return baseline.rows[table.lowercased()] == nil ? 0 : nil }
+        return now - (baseline.rows[table.lowercased()] ?? 0)
+    }
+
     /// The tables written since `baseline`, with the tables their cascading foreign keys reach.
     /// `tables` holds the database's table names as the schema spells them.
     func tablesChanged(since baseline: ChangeCounts, among tables: [String], cascades: [String: Set<String>]) -> Set<String> {

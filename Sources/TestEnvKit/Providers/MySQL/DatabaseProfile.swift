@@ -29,6 +29,10 @@ struct DatabaseProfile: Sendable {
     /// Per reference table with a primary key, its key columns in order: such a table's rows are
     /// distinct, so a refill can restore only the rows that differ.
     var keyColumns: [String: [String]] = [:]
+    /// Per reference table whose primary key is one integer column: that column, and the template's
+    /// row count and largest key. A reset that finds only rows added above that key (by the changed-row
+    /// counts and one count) removes them with a range delete instead of comparing every row.
+    var integerKeys: [String: (column: String, rows: Int64, maxKey: Int64)] = [:]
     /// Per table, the tables whose rows its changes change too: foreign keys with `CASCADE`,
     /// `SET NULL` or `SET DEFAULT`, which InnoDB applies without counting them as changed rows.
     var cascades: [String: Set<String>] = [:]
@@ -83,6 +87,18 @@ struct DatabaseProfile: Sendable {
             [.text(database)])
         where filled.contains(try row.decode(String.self, 0)) {
             profile.keyColumns[try row.decode(String.self, 0), default: []].append(try row.decode(String.self, 1))
+        }
+        let integerTypes = ["tinyint", "smallint", "mediumint", "int", "bigint"]
+        for row in try await admin.all(
+            "SELECT TABLE_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND COLUMN_KEY = 'PRI'", [.text(database)])
+        {
+            let table = try row.decode(String.self, 0)
+            guard let keys = profile.keyColumns[table], keys.count == 1, integerTypes.contains(try row.decode(String.self, 1).lowercased())
+            else { continue }
+            let extent = try await admin.get(
+                "SELECT COUNT(*), COALESCE(MAX(\(DatabaseReset.quotedName(keys[0]))), 0) FROM \(DatabaseReset.qualified(table, in: database))",
+                [])
+            profile.integerKeys[table] = (keys[0], try extent?.decode(Int64.self, 0) ?? 0, try extent?.decode(Int64.self, 1) ?? 0)
         }
         for row in try await admin.all(
             """

@@ -42,8 +42,13 @@ enum DatabaseReset {
         guard !dirty.isEmpty || !moved.isEmpty else {
             return .clean(checksummed: checksummed, changeCounts: probe.changeCounts)
         }
+        var onlyAdded: Set<String> = []
+        if let baseline, let counts = probe.changeCounts {
+            onlyAdded = try await tablesWithRowsOnlyAdded(
+                dirty, in: database, profile: profile, counters: probe.counters, since: baseline, now: counts, admin: admin)
+        }
         let reset =
-            statements(resetting: dirty, in: database, profile: profile, counters: probe.counters)
+            statements(resetting: dirty, in: database, profile: profile, counters: probe.counters, onlyAdded: onlyAdded)
             + moved.keys.sorted().map { "ALTER SEQUENCE \(qualified($0, in: database)) RESTART" }
         try await admin.executeScript(reset.joined(separator: ";\n"))
         if profile.hasTriggers {
@@ -135,11 +140,42 @@ enum DatabaseReset {
         return (dirty.sorted(), unsure.count)
     }
 
+    /// Among the dirty reference tables with an integer key, those whose only change is rows added
+    /// above the template's largest key: the server counted as many changed rows as the table gained
+    /// (every update or delete would count too, without adding a row), and that many lie above the key.
+    /// One round trip; the rest are compared row by row.
+    private static func tablesWithRowsOnlyAdded(
+        _ dirty: [String], in database: String, profile: DatabaseProfile, counters: [String: Int64], since baseline: ChangeCounts,
+        now counts: ChangeCounts, admin: MySQLConnection
+    ) async throws -> Set<String> {
+        let candidates = dirty.filter {
+            profile.integerKeys[$0] != nil && profile.template != nil && counters[$0] == profile.counters[$0]
+                && !profile.deleteTriggerTables.contains($0)
+        }
+        guard !candidates.isEmpty else { return [] }
+        let sql = candidates.map { table in
+            let key = profile.integerKeys[table]!
+            return
+                "SELECT \(literal(table)), COUNT(*), CAST(COALESCE(SUM(\(quotedName(key.column)) > \(key.maxKey)), 0) AS SIGNED) FROM \(qualified(table, in: database))"
+        }.joined(separator: " UNION ALL ")
+        var result: Set<String> = []
+        for row in try await admin.all(sql, []) {
+            let table = try row.decode(String.self, 0)
+            guard let key = profile.integerKeys[table], let delta = counts.delta(of: table, since: baseline) else { continue }
+            let added = try row.decode(Int64.self, 1) - key.rows
+            if added > 0, delta == added, try row.decode(Int64.self, 2) == added { result.insert(table) }
+        }
+        return result
+    }
+
     private static func statements(
-        resetting tables: [String], in database: String, profile: DatabaseProfile, counters: [String: Int64]
+        resetting tables: [String], in database: String, profile: DatabaseProfile, counters: [String: Int64], onlyAdded: Set<String>
     ) -> [String] {
         tables.flatMap { table -> [String] in
             let target = qualified(table, in: database)
+            if onlyAdded.contains(table), let key = profile.integerKeys[table] {
+                return ["DELETE FROM \(target) WHERE \(quotedName(key.column)) > \(key.maxKey)"]
+            }
             if let template = profile.template, profile.referenceChecksums[table] != nil {
                 if let keys = profile.keyColumns[table], counters[table] == profile.counters[table],
                     !profile.deleteTriggerTables.contains(table)
@@ -206,7 +242,7 @@ enum DatabaseReset {
         "\(DatabaseName.quoted(database)).\(quotedName(table))"
     }
 
-    private static func quotedName(_ name: String) -> String {
+    static func quotedName(_ name: String) -> String {
         "`\(name.replacingOccurrences(of: "`", with: "``"))`"
     }
 
