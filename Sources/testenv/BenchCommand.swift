@@ -30,6 +30,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Skip USE, CREATE DATABASE and similar statements in the scripts instead of refusing them.")
     var skipDatabaseStatements = false
 
+    @Option(help: "lifecycle (one after another, naive against pooled/cloned) or suite (N tests at once in every mode, against the floor).")
+    var workload = "lifecycle"
+
+    @Option(help: "Tests started at once, for --workload suite.")
+    var tests = 300
+
     @Option(help: "Environment lifecycles per path.")
     var environments = 1_000
 
@@ -52,8 +58,11 @@ struct BenchCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        guard rows > 0, cases > 0, repeats > 0, environments > 0, concurrency > 0 else {
-            throw ValidationError("--rows, --cases, --repeats, --environments and --concurrency must be positive")
+        guard rows > 0, cases > 0, repeats > 0, environments > 0, concurrency > 0, tests > 0 else {
+            throw ValidationError("--rows, --cases, --repeats, --environments, --concurrency and --tests must be positive")
+        }
+        guard ["lifecycle", "suite"].contains(workload) else {
+            throw ValidationError("--workload must be lifecycle or suite, not \(String(reflecting: workload))")
         }
         let base = try TestEnvConfiguration.fromEnvironment()
         let backends: [DatabaseBackend]
@@ -71,6 +80,13 @@ struct BenchCommand: AsyncParsableCommand {
             var configuration = base
             configuration.backend = backend
             configuration.requiresRequestedBackend = true  // a benchmark must measure what it names
+            if workload == "suite" {
+                let schema = schema(root: root.isEmpty ? "." : root)
+                let result = try await SuiteBenchmark(configuration: configuration, schema: schema, tests: tests).run()
+                report.suite[backend.rawValue] = result
+                report.server = try await describeServer(configuration, schema: schema, current: report.server)
+                continue
+            }
             let lifecycles = try await LifecycleBenchmark(
                 configuration: configuration, schema: schema(root: root.isEmpty ? "." : root), environments: environments,
                 concurrency: concurrency
@@ -81,6 +97,18 @@ struct BenchCommand: AsyncParsableCommand {
             if backend == .mysql { report.mysql = figures } else { report.sqlite = figures }
         }
         print(json ? try sortedJSON(report) : report.text)
+    }
+
+    /// The server's description, from a throwaway environment; MySQL's wins over SQLite's.
+    private func describeServer(_ configuration: TestEnvConfiguration, schema: Schema, current: BenchReport.Server?) async throws
+        -> BenchReport.Server?
+    {
+        guard configuration.backend == .mysql || current == nil else { return current }
+        var settings = configuration
+        settings.isolation = .fresh
+        return try await withIsolatedEnvironment(manager: TestEnvironmentManager(configuration: settings)) { env in
+            try await BenchReport.Server.describe(env)
+        }
     }
 
     private func schema(root: String) -> Schema {
@@ -257,6 +285,21 @@ struct BenchReport: Encodable {
     var server: Server?
     var mysql: Figures?
     var sqlite: Figures?
+    /// `--workload suite`: per backend.
+    var suite: [String: SuiteBenchmark.Result] = [:]
+
+    enum CodingKeys: String, CodingKey {
+        case machine, server, mysql, sqlite, suite
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(machine, forKey: .machine)
+        try container.encodeIfPresent(server, forKey: .server)
+        try container.encodeIfPresent(mysql, forKey: .mysql)
+        try container.encodeIfPresent(sqlite, forKey: .sqlite)
+        if !suite.isEmpty { try container.encode(suite, forKey: .suite) }
+    }
 
     init(machine: Machine) { self.machine = machine }
 
@@ -278,6 +321,29 @@ struct BenchReport: Encodable {
                     + "createList \(String(format: "%.0f", figures.createListRowsPerSecond)) rows/s (\(String(format: "%.1f", figures.seedSpeedup))×)",
                 "  triggering an execution of \(figures.triggerCases) cases: \(String(format: "%.1f", figures.triggerMedianMilliseconds)) ms (median)",
             ]
+        }
+        for (name, result) in suite.sorted(by: { $0.key < $1.key }) {
+            lines += [
+                "\(name) suite: \(result.tests) tests started at once, writing \(result.tables.joined(separator: ", "))",
+                "  mode           wall   overhead per test   errors",
+            ]
+            for (mode, figures) in [
+                ("floor", result.floor), ("fresh", result.fresh), ("pooled cold", result.pooledCold), ("pooled warm", result.pooledWarm),
+                ("transaction", result.transaction),
+            ] {
+                let errors =
+                    figures.errors.isEmpty
+                    ? "none" : figures.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                lines.append(
+                    "  " + mode.padding(toLength: 12, withPad: " ", startingAt: 0)
+                        + String(format: "%7.2f s %14.2f ms   ", figures.wall, figures.overheadPerTest) + errors)
+            }
+            for (mode, figures) in [("pooled warm", result.pooledWarm), ("pooled cold", result.pooledCold)]
+            where figures.overheadPerTest > 0 && result.fresh.overheadPerTest > 0 {
+                lines.append(
+                    "  fresh's overhead per test is \(String(format: "%.1f", result.fresh.overheadPerTest / figures.overheadPerTest))× \(mode)'s"
+                )
+            }
         }
         return lines.joined(separator: "\n")
     }

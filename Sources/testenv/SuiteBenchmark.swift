@@ -1,0 +1,142 @@
+import Foundation
+import TestEnvKit
+import TestEnvMySQL
+
+/// `testenv bench --workload suite`: what a test runner does — N tests started at once in one
+/// process, each the usual lifecycle (acquire, write a few rows, read them back, release) — in
+/// each isolation mode, against the floor: the same tests on one shared database. Overhead per
+/// test = (wall − floor wall) / N.
+///
+/// `pooled_cold` starts with nothing parked for the schema; `pooled_warm` is a second manager after
+/// the first parked its databases, as a second `swift test` finds them. Errors are counted per mode
+/// (lock waits, busy databases, timeouts) instead of stopping the run.
+struct SuiteBenchmark {
+    let configuration: TestEnvConfiguration
+    let schema: Schema
+    let tests: Int
+
+    struct Mode: Encodable {
+        let wall: Double
+        let overheadPerTest: Double
+        let errors: [String: Int]
+
+        enum CodingKeys: String, CodingKey {
+            case wall = "wall_s"
+            case overheadPerTest = "overhead_per_test_ms"
+            case errors
+        }
+    }
+
+    struct Result: Encodable {
+        let tests: Int
+        let tables: [String]
+        let floor: Mode
+        let fresh: Mode
+        let pooledCold: Mode
+        let pooledWarm: Mode
+        let transaction: Mode
+
+        enum CodingKeys: String, CodingKey {
+            case tests, floor, fresh, transaction
+            case tables = "workload_tables"
+            case pooledCold = "pooled_cold"
+            case pooledWarm = "pooled_warm"
+        }
+    }
+
+    func run() async throws -> Result {
+        let workload = try await plan()
+        let floor = try await measureFloor(workload)
+        let fresh = try await measure(manager(.fresh), workload, floor: floor)
+        try await drainParked()
+        let cold = manager(.pooled)
+        let pooledCold = try await measure(cold, workload, floor: floor, parking: true)
+        let pooledWarm = try await measure(manager(.pooled), workload, floor: floor)
+        let transaction = try await measure(manager(.transaction), workload, floor: floor)
+        return Result(
+            tests: tests, tables: workload.steps.map(\.table), floor: Mode(wall: floor, overheadPerTest: 0, errors: [:]), fresh: fresh,
+            pooledCold: pooledCold, pooledWarm: pooledWarm, transaction: transaction)
+    }
+
+    private func manager(_ isolation: IsolationMode) -> TestEnvironmentManager {
+        var settings = configuration
+        settings.isolation = isolation
+        settings.reapsAtStart = false
+        return TestEnvironmentManager(configuration: settings)
+    }
+
+    private func plan() async throws -> BenchWorkload {
+        try await withIsolatedEnvironment(schema: schema, manager: manager(.fresh)) { env in try await BenchWorkload.plan(on: env) }
+    }
+
+    /// Nothing of this schema is parked when the cold run starts (an earlier bench's leftovers would make it warm).
+    private func drainParked() async throws {
+        guard configuration.backend == .mysql else { return }
+        let probe = try await MySQLConnection.connect(configuration.mysql)
+        let fingerprint = try SchemaFingerprint(schema, backend: .mysql, serverVersion: probe.serverVersion)
+        await probe.close()
+        _ = try await manager(.pooled).drainParkedDatabases(fingerprint: fingerprint.value)
+    }
+
+    /// The same tests on one shared database: no isolation at all.
+    private func measureFloor(_ workload: BenchWorkload) async throws -> Double {
+        let manager = manager(.pooled)
+        let env = try await manager.createIsolatedEnvironment(schema: schema)
+        let progress = TerminalProgress("\(configuration.backend) suite: floor", total: tests)
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for test in 0..<tests {
+                group.addTask {
+                    try await workload.run(on: env.connection, seed: test, checked: false)
+                    progress.advance()
+                }
+            }
+            try await group.waitForAll()
+        }
+        let wall = (clock.now - start).seconds
+        progress.finish()
+        try await manager.cleanupEnvironment(env)
+        await manager.shutdown()
+        return wall
+    }
+
+    /// All tests at once, each in its own environment; with `parking`, the pool is parked afterwards
+    /// for the next manager, as a process exit would.
+    private func measure(_ manager: TestEnvironmentManager, _ workload: BenchWorkload, floor: Double, parking: Bool = false) async throws
+        -> Mode
+    {
+        let isolation = manager.configuration.isolation
+        let progress = TerminalProgress("\(configuration.backend) suite: \(isolation)", total: tests)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let errors = await withTaskGroup(of: String?.self) { group in
+            for test in 0..<tests {
+                group.addTask {
+                    defer { progress.advance() }
+                    do {
+                        try await withIsolatedEnvironment(schema: schema, manager: manager) { env in
+                            try await workload.run(on: env.connection, seed: test, checked: isolation != .transaction)
+                        }
+                        return nil
+                    } catch let error as TestEnvError {
+                        return error.code.name
+                    } catch let error as any DatabaseDriverError {
+                        return error.kind.name
+                    } catch {
+                        return String(describing: type(of: error))
+                    }
+                }
+            }
+            return await group.reduce(into: [String: Int]()) { counts, kind in
+                if let kind { counts[kind, default: 0] += 1 }
+            }
+        }
+        // Resets still running belong to the run's cost, as a process exit waits for them.
+        await manager.waitForBackgroundWork()
+        let wall = (clock.now - start).seconds
+        progress.finish()
+        await manager.shutdown(parking: parking)
+        return Mode(wall: wall, overheadPerTest: (wall - floor) / Double(tests) * 1000, errors: errors)
+    }
+}
