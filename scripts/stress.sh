@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Stress: 4 processes × 50 environment lifecycles at once against a private MariaDB with
 # max_connections=30. Passes when every lifecycle passes (no collisions, no 1040 errors reach a
-# test), and the server is left without a test database or a tracking record. Bounded in time.
+# test), and once the databases the processes parked at exit are drained (`testenv pool drain`),
+# the server is left without a test database or a tracking record. Bounded in time.
 # Expects built testenv-stress and testenv executables (scripts/test.sh builds them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,8 @@ done
 failed=0
 for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
 
+# Parked databases are meant to stay for the next run; drained, nothing else may be left.
+"$testenv" pool drain || failed=1
 leftovers=$(mariadb --no-defaults --socket="$TEST_DB_SOCKET" -uroot -p"$TEST_DB_PASSWORD" -N -e \
     "SELECT (SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'test\\_%')
           + (SELECT COUNT(*) FROM testenv_tracking._testenv_databases)") || leftovers="unknown (query failed)"

@@ -18,6 +18,9 @@ public struct MySQLErrorCode: RawRepresentable, Sendable, Hashable, CustomString
 
     public var description: String { String(rawValue) }
 
+    /// 1010: `DROP DATABASE` could not remove the database's directory (a file the server does not
+    /// know about stayed in it, for example a trigger file left by an interrupted `CREATE TRIGGER`).
+    public static let dropDatabaseDirectoryNotEmpty = MySQLErrorCode(rawValue: 1010)
     /// 1040: the server has no free connection slot.
     public static let tooManyConnections = MySQLErrorCode(rawValue: 1040)
     /// 1044: the user may not access the named database.

@@ -67,6 +67,73 @@ import Testing
         #expect(try await recordExists(orphan) == false)
     }
 
+    /// Puts a file the server does not know into `database`'s directory, as an interrupted
+    /// `CREATE TRIGGER` leaves `film.TRG-`: `DROP DATABASE` then fails with errno 39. Nil when the
+    /// server's data directory is not on this machine (the test then cannot plant the file).
+    func plantStrayFile(_ file: String, in database: String) async throws -> String? {
+        let admin = try await manager.admin()
+        guard let datadir = try await admin.get("SELECT @@datadir")?.decode(String.self, 0) else { return nil }
+        let directory = (datadir as NSString).appendingPathComponent(database)
+        guard FileManager.default.fileExists(atPath: directory) else { return nil }
+        let path = (directory as NSString).appendingPathComponent(file)
+        guard FileManager.default.createFile(atPath: path, contents: Data("stray".utf8)) else { return nil }
+        return path
+    }
+
+    @Test("On a server TestEnvKit manages, a trigger backup left in a database's directory (errno 39) is removed and the drop finishes")
+    func strayTriggerBackupIsRemoved() async throws {
+        let fresh = KitTests.manager {
+            $0.backend = .mysql
+            $0.isolation = .fresh
+        }
+        let env = try await fresh.createIsolatedEnvironment()
+        let admin = try await manager.admin()
+        let datadir = try await admin.get("SELECT @@datadir")?.decode(String.self, 0) ?? ""
+        let managed = FileManager.default.fileExists(
+            atPath: ((datadir as NSString).standardizingPath as NSString).deletingLastPathComponent + "/server.json")
+        guard managed, try await plantStrayFile("film.TRG-", in: env.databaseName) != nil else {
+            try await fresh.cleanupEnvironment(env)
+            return  // not the test script's server: nothing of ours to clean
+        }
+        try await fresh.cleanupEnvironment(env)
+        #expect(try await KitTests.existingDatabases([env.databaseName]).isEmpty)
+        #expect(try await recordExists(env.databaseName) == false)
+    }
+
+    @Test("A database the server cannot drop does not fail a passing test; the reaper names the file, reports it and goes on")
+    func undroppableDatabase() async throws {
+        let fresh = KitTests.manager {
+            $0.backend = .mysql
+            $0.isolation = .fresh
+        }
+        let env = try await fresh.createIsolatedEnvironment()
+        guard let stray = try await plantStrayFile("notes.keep", in: env.databaseName) else {
+            try await fresh.cleanupEnvironment(env)
+            return  // a server on another machine: nothing to plant
+        }
+        try await fresh.cleanupEnvironment(env)  // must not throw: the leftover is the server's, not the test's
+        #expect(try await KitTests.existingDatabases([env.databaseName]) == [env.databaseName])
+        #expect(
+            RunRecorder.report().leakCheck.undroppable.contains { $0.database == env.databaseName && $0.reason.contains("notes.keep") },
+            "the run report names it and the file")
+        // A second orphan of a dead process beside it: the reaper reports the stuck one and removes the other.
+        let free = try await plantDatabase(host: ProcessIdentity.current.host, pid: try deadPid(), leaseSeconds: 600)
+        let admin = try await manager.admin()
+        try await admin.run(
+            "UPDATE \(DatabaseRegistry.table) SET pid = ?, process_start = 1 WHERE db_name = ?",
+            [.integer(Int64(try deadPid())), .text(env.databaseName)])
+        let decisions = try await manager.reap(dryRun: false)
+        #expect(try await KitTests.existingDatabases([free]).isEmpty, "one undroppable database must not stop the reaper")
+        if let decision = decisions.first(where: { $0.database == env.databaseName }) {
+            #expect(decision.action == "failed")
+            #expect(decision.reason.contains("errno: 39") && decision.reason.contains("notes.keep"))
+        }
+        #expect(try await recordExists(env.databaseName), "its record stays, so a later reaper tries again")
+        try FileManager.default.removeItem(atPath: stray)
+        _ = try await manager.reap(dryRun: false)
+        #expect(try await KitTests.existingDatabases([env.databaseName]).isEmpty, "with the file gone, the next reaper removes it")
+    }
+
     @Test("On another host, an expired lease is removed and a valid one kept")
     func otherHostLeases() async throws {
         let expired = try await plantDatabase(host: "ci-shard-7.invalid", pid: 4242, leaseSeconds: -60)

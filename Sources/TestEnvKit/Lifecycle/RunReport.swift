@@ -15,12 +15,14 @@ import Synchronization
 ///  "slowest": [{"database": "test_…", "acquire_ms": 31.0}],
 ///  "errors_by_kind": {"syntax": 1},
 ///  "kept": [{"database": "test_…", "access": "mariadb --host=… -p test_…"}],
-///  "leak_check": {"ok": true, "live_environments": [], "pooled_not_dropped": []},
+///  "leak_check": {"ok": true, "live_environments": [], "pooled_not_dropped": [], "undroppable": []},
 ///  "pid": 4242, "finished_at": "2026-11-23T14:00:00Z"}
 /// ```
 ///
-/// `leak_check.ok` is false when an environment was never cleaned up or the exit handler could not
-/// drop a pooled database.
+/// `leak_check.ok` is false when an environment was never cleaned up or the exit handler could
+/// neither park nor drop a pooled database. `leak_check.undroppable` names databases the server
+/// refused to drop (`errno 39`: a file it did not remove stayed in the directory), with its message:
+/// their records stay, and the reaper tries again and says what to remove.
 public struct RunReport: Sendable, Encodable {
     public struct Environments: Sendable, Encodable {
         public var created = 0
@@ -62,11 +64,13 @@ public struct RunReport: Sendable, Encodable {
         public var ok: Bool { liveEnvironments.isEmpty && pooledNotDropped.isEmpty }
         public var liveEnvironments: [String] = []
         public var pooledNotDropped: [String] = []
+        public var undroppable: [Undroppable] = []
 
         enum CodingKeys: String, CodingKey {
             case ok
             case liveEnvironments = "live_environments"
             case pooledNotDropped = "pooled_not_dropped"
+            case undroppable
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -74,7 +78,14 @@ public struct RunReport: Sendable, Encodable {
             try container.encode(ok, forKey: .ok)
             try container.encode(liveEnvironments, forKey: .liveEnvironments)
             try container.encode(pooledNotDropped, forKey: .pooledNotDropped)
+            try container.encode(undroppable, forKey: .undroppable)
         }
+    }
+
+    /// A database the server refused to drop, and what it said.
+    public struct Undroppable: Sendable, Encodable {
+        public let database: String
+        public let reason: String
     }
 
     /// The backend most environments used; ``backends`` counts each.
@@ -147,6 +158,7 @@ enum RunRecorder {
         var kept: [RunReport.Kept] = []
         var live: Set<String> = []
         var pooledNotDropped: [String] = []
+        var undroppable: [RunReport.Undroppable] = []
     }
 
     private static let state = Mutex(State())
@@ -185,6 +197,10 @@ enum RunRecorder {
         state.withLock { $0.kept.append(RunReport.Kept(database: kept.database, access: kept.access)) }
     }
 
+    static func undroppable(_ database: String, reason: String) {
+        state.withLock { $0.undroppable.append(RunReport.Undroppable(database: database, reason: reason)) }
+    }
+
     static func pooledNotDropped(_ names: [String]) {
         state.withLock { $0.pooledNotDropped += names }
     }
@@ -215,6 +231,7 @@ enum RunRecorder {
             report.kept = state.kept
             report.leakCheck.liveEnvironments = state.live.map { String($0.split(separator: " ").last ?? "") }.sorted()
             report.leakCheck.pooledNotDropped = state.pooledNotDropped.sorted()
+            report.leakCheck.undroppable = state.undroppable
             report.finishedAt = ISO8601DateFormatter().string(from: Date())
             return report
         }

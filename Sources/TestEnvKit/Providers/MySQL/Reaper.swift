@@ -111,14 +111,14 @@ enum Reaper {
                 return ReaperDecision(
                     database: record.name, owner: decision.owner, action: "keep", reason: "another process claimed it just now")
             }
-            try await admin.executeScript("DROP DATABASE IF EXISTS \(DatabaseName.quoted(record.name))")
+            try await DatabaseDrop.run(record.name, admin: admin)
             try await registry.unregister(record.name, admin)
             return decision
         } catch {
             let message = (error as? any DatabaseDriverError)?.message ?? "\(error)"
             let advice =
                 message.contains("errno: 39")
-                ? "the server left a file in the database's directory (a trigger file ending in TRG- or similar, from a build that was interrupted); remove that file from the server's data directory, then run `testenv gc`"
+                ? "the server left a file in the database's directory (a trigger file ending in TRG- from an interrupted CREATE TRIGGER, for example); remove it from the server's data directory, then run `testenv gc`"
                 : message.contains("ock wait") || message.contains("ock_wait")
                     ? "a connection holds a lock on it; end that connection (SHOW PROCESSLIST), then run `testenv gc`"
                     : "run `testenv gc` again, or drop it by hand"
