@@ -9,6 +9,12 @@ import Foundation
 public struct SQLiteImage: Sendable, Hashable {
     /// The bytes of the database file.
     public let bytes: [UInt8]
+
+    /// An image of these bytes of a database file (as ``SQLiteConnection/image()`` returns, or read from a file).
+    public init(bytes: [UInt8]) { self.bytes = bytes }
+
+    /// Whether the bytes start like a SQLite database file (`SQLite format 3` and a zero byte).
+    public var looksLikeDatabase: Bool { bytes.starts(with: Array("SQLite format 3\u{0}".utf8)) }
 }
 
 extension SQLiteConnection {

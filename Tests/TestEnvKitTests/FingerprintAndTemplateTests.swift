@@ -122,3 +122,40 @@ private let sqliteExtras = """
     CREATE VIEW user_emails AS SELECT email FROM users;
     CREATE TRIGGER colours_guard BEFORE DELETE ON colours BEGIN SELECT RAISE(ABORT, 'colours are fixed'); END;
     """
+
+@Suite struct TemplateImageCacheTests {
+    @Test("A SQLite template is kept on disk per fingerprint, and the next manager copies it instead of running the scripts")
+    func nextManagerReadsTheKeptTemplate() async throws {
+        let schema = Schema(sqlite: [
+            .text("CREATE TABLE kept_\(UInt32.random(in: 0...UInt32.max)) (id INTEGER PRIMARY KEY)", name: "kept.sql")
+        ])
+        let first = KitTests.manager { $0.backend = .sqlite }
+        let env = try await first.createIsolatedEnvironment(schema: schema)
+        let fingerprint = try #require(env.fingerprint)
+        try await first.cleanupEnvironment(env)
+        let file = TemplateImageCache.directory.appendingPathComponent("\(fingerprint.value).sqlite")
+        #expect(FileManager.default.fileExists(atPath: file.path), "the template should be written beside the others")
+        // Replace the kept image with one that has a marker table: a manager that reads it shows the marker.
+        let marked = try await SQLiteConnection.open()
+        try await marked.executeScript("CREATE TABLE marker (id INTEGER)")
+        TemplateImageCache.write(try await marked.image(), for: fingerprint)
+        await marked.close()
+        let second = KitTests.manager { $0.backend = .sqlite }
+        let reused = try await second.createIsolatedEnvironment(schema: schema)
+        let tables = try await reused.connection.all("SELECT name FROM sqlite_master WHERE type = 'table'").map {
+            try $0.decode(String.self, 0)
+        }
+        #expect(tables == ["marker"])
+        try await second.cleanupEnvironment(reused)
+        try? FileManager.default.removeItem(at: file)
+    }
+
+    @Test("A kept file that is not a database is ignored")
+    func garbageIsIgnored() throws {
+        let fingerprint = try SchemaFingerprint(
+            Schema(sqlite: [.text("SELECT 1", name: "garbage.sql")]), backend: .sqlite, serverVersion: "x")
+        TemplateImageCache.write(SQLiteImage(bytes: Array("not a database".utf8)), for: fingerprint)
+        #expect(TemplateImageCache.read(fingerprint) == nil)
+        try? FileManager.default.removeItem(at: TemplateImageCache.directory.appendingPathComponent("\(fingerprint.value).sqlite"))
+    }
+}

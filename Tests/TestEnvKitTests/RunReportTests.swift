@@ -17,7 +17,8 @@ import Testing
     }
 
     static let keys: Set<String> = [
-        "backend", "backends", "requested_backend", "fallback_reason", "environments", "acquire_ms", "slowest", "errors_by_kind", "kept",
+        "backend", "backends", "requested_backend", "fallback_reason", "environments", "acquire_ms", "admission_wait_ms", "slowest",
+        "errors_by_kind", "kept",
         "leak_check", "pid", "finished_at",
     ]
 

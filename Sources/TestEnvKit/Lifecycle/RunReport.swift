@@ -12,6 +12,7 @@ import Synchronization
 /// {"backend": "mysql", "backends": {"mysql": 180}, "requested_backend": "mysql", "fallback_reason": null,
 ///  "environments": {"created": 180, "reused": 150, "recycled": 149, "discarded": 1, "removed": 178, "kept": 2, "by_fallback": 0},
 ///  "acquire_ms": {"count": 180, "p50": 0.9, "p99": 31.0},
+///  "admission_wait_ms": {"count": 40, "p50": 0.0, "p99": 120.0},
 ///  "slowest": [{"database": "test_…", "acquire_ms": 31.0}],
 ///  "errors_by_kind": {"syntax": 1},
 ///  "kept": [{"database": "test_…", "access": "mariadb --host=… -p test_…"}],
@@ -95,6 +96,9 @@ public struct RunReport: Sendable, Encodable {
     public var fallbackReason: String?
     public var environments = Environments()
     public var acquire = Acquire()
+    /// How long requests waited for a place under the bound on environments held at once, before
+    /// ``acquire`` began (see ``TestEnvConfiguration/maxConcurrentEnvironments``).
+    public var admissionWait = Acquire()
     public var slowest: [Slow] = []
     public var errorsByKind: [String: Int] = [:]
     public var kept: [Kept] = []
@@ -108,6 +112,7 @@ public struct RunReport: Sendable, Encodable {
         case fallbackReason = "fallback_reason"
         case environments
         case acquire = "acquire_ms"
+        case admissionWait = "admission_wait_ms"
         case slowest
         case errorsByKind = "errors_by_kind"
         case kept
@@ -124,6 +129,7 @@ public struct RunReport: Sendable, Encodable {
         try container.encode(fallbackReason, forKey: .fallbackReason)
         try container.encode(environments, forKey: .environments)
         try container.encode(acquire, forKey: .acquire)
+        try container.encode(admissionWait, forKey: .admissionWait)
         try container.encode(slowest, forKey: .slowest)
         try container.encode(errorsByKind, forKey: .errorsByKind)
         try container.encode(kept, forKey: .kept)
@@ -142,7 +148,8 @@ public struct RunReport: Sendable, Encodable {
         let leaks = leakCheck.liveEnvironments.count + leakCheck.pooledNotDropped.count
         return
             "TestEnvKit: \(environments.created) environments (\(used.isEmpty ? "none" : used)\(fallback); \(environments.reused) from a pool), "
-            + "acquire p50 \(String(format: "%.2f", acquire.p50)) ms p99 \(String(format: "%.2f", acquire.p99)) ms, \(errors), "
+            + "acquire p50 \(String(format: "%.2f", acquire.p50)) ms p99 \(String(format: "%.2f", acquire.p99)) ms "
+            + "(after waiting for a place: p50 \(String(format: "%.2f", admissionWait.p50)) ms), \(errors), "
             + "\(kept.count) kept, leak check \(leakCheck.ok ? "ok" : "FAILED: \(leaks) left")"
     }
 }
@@ -152,6 +159,7 @@ enum RunRecorder {
     private struct State {
         var statistics: [UUID: EnvironmentStatistics] = [:]
         var acquires: [(database: String, milliseconds: Double)] = []
+        var admissionWaits: [Double] = []
         var backends: [String: Int] = [:]
         var requestedBackend: String?
         var fallbackReason: String?
@@ -178,10 +186,14 @@ enum RunRecorder {
         state.withLock { $0.statistics[manager] = statistics }
     }
 
-    static func acquired(_ environment: IsolatedEnvironment, after duration: Duration) {
-        let milliseconds = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+    /// `duration`: from admission to a ready environment; `waited`: for admission before that.
+    static func acquired(_ environment: IsolatedEnvironment, after duration: Duration, waited: Duration) {
+        let milliseconds = { (duration: Duration) in
+            Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        }
         state.withLock { state in
-            state.acquires.append((environment.databaseName, milliseconds))
+            state.acquires.append((environment.databaseName, milliseconds(duration)))
+            state.admissionWaits.append(milliseconds(waited))
             state.backends[environment.backend.rawValue, default: 0] += 1
             state.requestedBackend = environment.requestedBackend.rawValue
             state.fallbackReason = environment.fallbackReason ?? state.fallbackReason
@@ -225,6 +237,8 @@ enum RunRecorder {
             }
             let sorted = state.acquires.map(\.milliseconds).sorted()
             report.acquire = RunReport.Acquire(count: sorted.count, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99))
+            let waits = state.admissionWaits.sorted()
+            report.admissionWait = RunReport.Acquire(count: waits.count, p50: percentile(waits, 0.5), p99: percentile(waits, 0.99))
             report.slowest = state.acquires.sorted { $0.milliseconds > $1.milliseconds }.prefix(5).map {
                 RunReport.Slow(database: $0.database, acquireMilliseconds: $0.milliseconds)
             }

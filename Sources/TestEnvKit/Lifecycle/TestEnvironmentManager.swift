@@ -124,6 +124,7 @@ extension TestEnvironmentManager {
         }
         let start = ContinuousClock.now
         let beyondLimit = try await admission.enter(timeout: configuration.connectionWaitTimeout)
+        let admitted = ContinuousClock.now
         do {
             let request = ProviderRequest(
                 schema: schema, isolation: configuration.isolation, slot: InterruptSlot(), limit: admission.limit, beyondLimit: beyondLimit)
@@ -137,7 +138,7 @@ extension TestEnvironmentManager {
                 $0.created += 1
                 if environment.isFallback { $0.createdByFallback += 1 }
             }
-            RunRecorder.acquired(environment, after: ContinuousClock.now - start)
+            RunRecorder.acquired(environment, after: ContinuousClock.now - admitted, waited: admitted - start)
             await admission.created()
             return environment
         } catch {

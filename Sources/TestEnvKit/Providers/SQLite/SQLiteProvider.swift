@@ -3,7 +3,8 @@ import TestEnvCore
 import TestEnvSQLite
 
 /// SQLite environments: an in-memory database copied from a template image built once per schema
-/// fingerprint (``IsolationMode/pooled`` and ``IsolationMode/transaction``), or loaded by running
+/// fingerprint and kept on disk for the next process (``TemplateImageCache``;
+/// ``IsolationMode/pooled`` and ``IsolationMode/transaction``), or loaded by running
 /// the scripts (``IsolationMode/fresh``); a file per environment when `DB_TEST_PATH` names a place
 /// or failed environments are kept.
 actor SQLiteProvider: TestDatabaseProvider {
@@ -64,11 +65,14 @@ actor SQLiteProvider: TestDatabaseProvider {
     private func image(of prepared: PreparedSchema) async throws -> SQLiteImage {
         if let ready = readyImages[prepared.schema], ready.fingerprint == prepared.fingerprint { return ready.image }
         let image = try await templates.value(for: prepared.fingerprint) {
+            let fingerprint = prepared.fingerprint
+            if let kept = try await runOffPool({ TemplateImageCache.read(fingerprint) }) { return kept }
             let template = try await SQLiteConnection.open()
             do {
                 try await prepared.load(into: template, database: ":memory:", otherDatabases: [])
                 let image = try await template.image()
                 await template.close()
+                _ = try? await runOffPool { TemplateImageCache.write(image, for: fingerprint) }
                 return image
             } catch {
                 await template.close()
