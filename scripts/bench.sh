@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks, from a release build: `testenv bench` on SQLite, on the tmpfs MariaDB the tests use,
+# Benchmarks, from a release build: `testenv bench` (lifecycles one after another, and suites of 300
+# tests started at once) on SQLite, on the tmpfs MariaDB the tests use,
 # and on a MariaDB with stock durability (data on disk, fsync per commit), each for the example
 # schema (1,000 lifecycles) and for Chinook (11 tables with reference rows, 200 lifecycles, when
 # ../shared/fixtures/chinook is there). Prints the figures the README quotes; extra arguments go to
@@ -20,12 +21,23 @@ trap 'for s in "${servers[@]}"; do "$bench" server stop --dir "$s" || true; done
 
 run() {
     local type=$1 && shift
+    local chinook_schema=(--schema "$chinook/Chinook_MySql.sql" --sqlite-schema "$chinook/Chinook_Sqlite.sql" --skip-database-statements)
     echo "== $type, example schema"
     "$bench" bench --type "$type" "$@"
+    echo "== $type, example schema, 300 tests at once"
+    "$bench" bench --type "$type" --workload suite --tests 300 "$@"
     if [[ -f $chinook/Chinook_MySql.sql ]]; then
         echo "== $type, Chinook"
-        "$bench" bench --type "$type" --schema "$chinook/Chinook_MySql.sql" --sqlite-schema "$chinook/Chinook_Sqlite.sql" \
-            --skip-database-statements --environments 200 --rows 1000 --cases 100 --repeats 1 "$@"
+        "$bench" bench --type "$type" "${chinook_schema[@]}" --environments 200 --rows 1000 --cases 100 --repeats 1 "$@"
+        echo "== $type, Chinook, 300 tests at once"
+        "$bench" bench --type "$type" "${chinook_schema[@]}" --workload suite --tests 300 "$@"
+        if [[ $type == mysql ]]; then
+            # Without userstat (a user's own server), resets compare reference tables by checksum.
+            mariadb --no-defaults --socket="$TEST_DB_SOCKET" -uroot -p"$TEST_DB_PASSWORD" -e "SET GLOBAL userstat = OFF"
+            echo "== $type, Chinook, 300 tests at once, userstat=OFF"
+            "$bench" bench --type "$type" "${chinook_schema[@]}" --workload suite --tests 300 "$@"
+            mariadb --no-defaults --socket="$TEST_DB_SOCKET" -uroot -p"$TEST_DB_PASSWORD" -e "SET GLOBAL userstat = ON"
+        fi
     fi
 }
 

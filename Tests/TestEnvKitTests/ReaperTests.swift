@@ -67,6 +67,14 @@ import Testing
         #expect(try await recordExists(orphan) == false)
     }
 
+    /// A manager whose environments are dropped when given back, not recycled.
+    var freshManager: TestEnvironmentManager {
+        KitTests.manager {
+            $0.backend = .mysql
+            $0.isolation = .fresh
+        }
+    }
+
     /// Puts a file the server does not know into `database`'s directory, as an interrupted
     /// `CREATE TRIGGER` leaves `film.TRG-`: `DROP DATABASE` then fails with errno 39. Nil when the
     /// server's data directory is not on this machine (the test then cannot plant the file).
@@ -82,10 +90,7 @@ import Testing
 
     @Test("On a server TestEnvKit manages, a trigger backup left in a database's directory (errno 39) is removed and the drop finishes")
     func strayTriggerBackupIsRemoved() async throws {
-        let fresh = KitTests.manager {
-            $0.backend = .mysql
-            $0.isolation = .fresh
-        }
+        let fresh = freshManager
         let env = try await fresh.createIsolatedEnvironment()
         let admin = try await manager.admin()
         let datadir = try await admin.get("SELECT @@datadir")?.decode(String.self, 0) ?? ""
@@ -102,10 +107,7 @@ import Testing
 
     @Test("A database the server cannot drop does not fail a passing test; the reaper names the file, reports it and goes on")
     func undroppableDatabase() async throws {
-        let fresh = KitTests.manager {
-            $0.backend = .mysql
-            $0.isolation = .fresh
-        }
+        let fresh = freshManager
         let env = try await fresh.createIsolatedEnvironment()
         guard let stray = try await plantStrayFile("notes.keep", in: env.databaseName) else {
             try await fresh.cleanupEnvironment(env)
