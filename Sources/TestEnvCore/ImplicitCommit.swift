@@ -88,37 +88,13 @@ public enum ImplicitCommit {
         return check(bytes.count)
     }
 
-    /// Where the quoted string or comment at `index` ends, or nil when none starts there.
-    /// Executable comments (`/*! … */`) are content, not comments.
+    /// Where the quoted text or comment at `index` ends (by MySQL's ``SQLLexer`` rules), or nil
+    /// when none starts there. Executable comments (`/*! … */`) are content, not comments.
     private static func skipQuoteOrComment(_ bytes: [UInt8], at index: Int) -> Int? {
-        let byte = bytes[index]
-        let next = index + 1 < bytes.count ? bytes[index + 1] : 0
-        switch byte {
-        case UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "`"):
-            var cursor = index + 1
-            while cursor < bytes.count, bytes[cursor] != byte {
-                cursor += bytes[cursor] == UInt8(ascii: "\\") && byte != UInt8(ascii: "`") ? 2 : 1
-            }
-            return min(cursor + 1, bytes.count)
-        case UInt8(ascii: "#"):
-            return endOfLine(bytes, from: index)
-        case UInt8(ascii: "-") where next == UInt8(ascii: "-"):
-            let third = index + 2 < bytes.count ? bytes[index + 2] : UInt8(ascii: " ")
-            return third <= 0x20 ? endOfLine(bytes, from: index) : nil
-        case UInt8(ascii: "/") where next == UInt8(ascii: "*") && (index + 2 >= bytes.count || bytes[index + 2] != UInt8(ascii: "!")):
-            var cursor = index + 2
-            while cursor + 1 < bytes.count, !(bytes[cursor] == UInt8(ascii: "*") && bytes[cursor + 1] == UInt8(ascii: "/")) { cursor += 1 }
-            return min(cursor + 2, bytes.count)
-        default:
-            return nil
-        }
+        lexer.isQuote(bytes[index]) ? lexer.endOfQuoted(bytes, from: index) : lexer.endOfComment(bytes, at: index)
     }
 
-    private static func endOfLine(_ bytes: [UInt8], from index: Int) -> Int {
-        var cursor = index
-        while cursor < bytes.count, bytes[cursor] != UInt8(ascii: "\n") { cursor += 1 }
-        return cursor
-    }
+    private static let lexer = SQLLexer(.mysql)
 
     /// The first byte of the statement between `start` and `end` that is neither space nor comment.
     private static func firstWord(_ bytes: [UInt8], from start: Int, to end: Int) -> Int {
@@ -126,9 +102,7 @@ public enum ImplicitCommit {
         while index < end {
             if bytes[index] <= 0x20 {
                 index += 1
-            } else if bytes[index] != UInt8(ascii: "'"), bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "`"),
-                let after = skipQuoteOrComment(bytes, at: index)
-            {
+            } else if let after = lexer.endOfComment(bytes, at: index) {
                 index = after
             } else {
                 break

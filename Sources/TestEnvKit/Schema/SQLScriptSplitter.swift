@@ -1,4 +1,5 @@
 import Foundation
+import TestEnvCore
 
 /// One statement of a script and the line it starts on.
 public struct ScriptStatement: Sendable, Hashable {
@@ -34,6 +35,7 @@ public enum SQLScriptSplitter {
 private struct Scanner {
     let bytes: [UInt8]
     let dialect: DatabaseBackend
+    let lexer: SQLLexer
     var index = 0
     var line = 1
     var delimiter: [UInt8] = [UInt8(ascii: ";")]
@@ -47,6 +49,7 @@ private struct Scanner {
     init(bytes: [UInt8], dialect: DatabaseBackend) {
         self.bytes = bytes
         self.dialect = dialect
+        lexer = SQLLexer(dialect == .mysql ? .mysql : .sqlite)
     }
 
     mutating func run() -> [ScriptStatement] {
@@ -75,12 +78,12 @@ private struct Scanner {
             return
         }
         atLineStart = false
-        if startsLineComment() {
+        if lexer.startsLineComment(bytes, at: index) {
             skip(until: [UInt8(ascii: "\n")], consumingTerminator: false)
-        } else if byte == UInt8(ascii: "/"), peek(1) == UInt8(ascii: "*") {
+        } else if lexer.startsBlockComment(bytes, at: index) {
             blockComment()
-        } else if byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "`") {
-            quoted(byte)
+        } else if lexer.isQuote(byte) {
+            quoted()
         } else if blockDepth == 0, matches(delimiter) {
             flush()
             index += delimiter.count
@@ -94,52 +97,29 @@ private struct Scanner {
 
     // MARK: Pieces
 
-    private func startsLineComment() -> Bool {
-        let byte = bytes[index]
-        if dialect == .mysql, byte == UInt8(ascii: "#") { return true }
-        guard byte == UInt8(ascii: "-"), peek(1) == UInt8(ascii: "-") else { return false }
-        // MySQL needs whitespace (or the end) after "--"; SQLite does not.
-        guard dialect == .mysql, let after = peek(2) else { return true }
-        return after <= 0x20
-    }
-
     private mutating func blockComment() {
-        let isExecutable =
-            dialect == .mysql && (peek(2) == UInt8(ascii: "!") || (peek(2) == UInt8(ascii: "M") && peek(3) == UInt8(ascii: "!")))
-        if isExecutable {
-            markStart()
-            let start = index
-            skip(until: Array("*/".utf8), consumingTerminator: true)
-            current.append(contentsOf: bytes[start..<index])
+        let start = index
+        let end = lexer.endOfBlockComment(bytes, from: index)
+        advance(to: end)
+        if lexer.executableCommentContent(bytes, at: start) != nil {
+            markStart(at: start)
+            current.append(contentsOf: bytes[start..<end])
         } else {
-            skip(until: Array("*/".utf8), consumingTerminator: true)
             current.append(0x20)  // a comment separates tokens
         }
     }
 
-    private mutating func quoted(_ quote: UInt8) {
+    private mutating func quoted() {
         markStart()
         let start = index
-        index += 1
-        let backslashEscapes = dialect == .mysql && quote != UInt8(ascii: "`")
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\n") { line += 1 }
-            if backslashEscapes, byte == UInt8(ascii: "\\") {
-                if peek(1) == UInt8(ascii: "\n") { line += 1 }
-                index += 2
-                continue
-            }
-            index += 1
-            if byte == quote {
-                if index < bytes.count, bytes[index] == quote {
-                    index += 1  // a doubled quote stands for itself
-                    continue
-                }
-                break
-            }
-        }
-        current.append(contentsOf: bytes[start..<min(index, bytes.count)])
+        advance(to: lexer.endOfQuoted(bytes, from: index))
+        current.append(contentsOf: bytes[start..<index])
+    }
+
+    /// Moves to `end`, counting the lines passed.
+    private mutating func advance(to end: Int) {
+        line += bytes[index..<end].lazy.filter { $0 == UInt8(ascii: "\n") }.count
+        index = end
     }
 
     private mutating func word() {
@@ -198,10 +178,15 @@ private struct Scanner {
         if consumingTerminator { index = min(index + terminator.count, bytes.count) }
     }
 
-    private func isWordByte(_ byte: UInt8) -> Bool { SQLToken.isWordByte(byte) }
+    private func isWordByte(_ byte: UInt8) -> Bool { SQLLexer.isWordByte(byte) }
 
     private mutating func markStart() {
         if startLine == nil { startLine = line }
+    }
+
+    /// Marks the statement's start at `offset`, whose line is counted back from where the scanner is.
+    private mutating func markStart(at offset: Int) {
+        if startLine == nil { startLine = line - bytes[offset..<index].lazy.filter { $0 == UInt8(ascii: "\n") }.count }
     }
 
     private mutating func append(_ byte: UInt8) {
