@@ -48,10 +48,16 @@ let package = Package(
 
         .executableTarget(
             name: "testenv",
-            dependencies: ["TestEnvKit", "TestEnvExamples", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["TestEnvKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // The reference application and example factories: how to test a database-backed service.
-        .target(name: "TestEnvExamples", dependencies: ["TestEnvKit"], path: "Examples"),
+        .target(name: "TestEnvExamples", dependencies: ["TestEnvKit"], path: "Examples", exclude: ["Bench"]),
+        // Seeding and service figures on the example schema (the CLI's bench measures the user's schema).
+        .executableTarget(
+            name: "testenv-seeding-bench",
+            dependencies: ["TestEnvKit", "TestEnvExamples", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/Bench"
+        ),
 
         // The README's first command.
         .executableTarget(name: "testenv-demo", dependencies: ["TestEnvKit", "TestEnvExamples"]),
@@ -74,7 +80,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TestEnvKitXCTests", dependencies: ["TestEnvKitXCTest", "TestEnvTestSupport"]),
-        .testTarget(name: "TestEnvExamplesTests", dependencies: ["TestEnvExamples", "TestEnvKitTesting", "TestEnvTestSupport"]),
+        .testTarget(
+            name: "TestEnvExamplesTests",
+            dependencies: ["TestEnvExamples", "TestEnvKitTesting", "TestEnvTestSupport", "testenv-seeding-bench"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

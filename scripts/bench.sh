@@ -13,7 +13,9 @@ source scripts/prerequisites.sh
 testenv_install_packages "${TESTENV_BUILD_PACKAGES[@]}" "${TESTENV_SERVER_PACKAGES[@]}"
 
 swift build -c release --product testenv >&2
+swift build -c release --product testenv-seeding-bench >&2
 bench=$(swift build -c release --show-bin-path)/testenv
+seeding=$(swift build -c release --show-bin-path)/testenv-seeding-bench
 chinook=../shared/fixtures/chinook
 
 servers=()
@@ -24,6 +26,8 @@ run() {
     local chinook_schema=(--schema "$chinook/Chinook_MySql.sql" --sqlite-schema "$chinook/Chinook_Sqlite.sql" --skip-database-statements)
     echo "== $type, example schema"
     "$bench" bench --type "$type" "$@"
+    echo "== $type, seeding and the example service"
+    "$seeding" --type "$type" "$@"
     echo "== $type, example schema, 300 tests at once"
     "$bench" bench --type "$type" --workload suite --tests 300 "$@"
     if [[ -f $chinook/Chinook_MySql.sql ]]; then

@@ -61,8 +61,9 @@ public protocol DatabaseConnection: Actor {
     func maxBoundParameters() -> Int
 
     /// How many ``withTransaction(_:)`` scopes are open; maintained by `withTransaction`.
-    /// While it is positive the MySQL driver refuses statements that commit implicitly.
-    var transactionScopeDepth: Int { get set }
+    /// While it is positive the MySQL driver refuses statements that commit implicitly. For the
+    /// drivers of this package only (SPI): nothing else may change it.
+    @_spi(TestEnvDrivers) var transactionScopeDepth: Int { get set }
 
     /// Closes the connection. Later calls throw an ``DatabaseErrorKind/invalidArgument`` error;
     /// closing twice does nothing.

@@ -1,6 +1,6 @@
 import CMariaDB
 import Synchronization
-import TestEnvCore
+@_spi(TestEnvDrivers) import TestEnvCore
 
 /// libmariadb must be initialized once per process before the first connection; Swift runs a
 /// global's initializer exactly once, under a lock, on first use.
@@ -119,7 +119,7 @@ public actor MySQLConnection: DatabaseConnection {
 
     public nonisolated var dialect: SQLDialect { .mysql }
 
-    public var transactionScopeDepth = 0
+    @_spi(TestEnvDrivers) public var transactionScopeDepth = 0
 
     /// From the status flags of the server's last reply, so it costs no round trip.
     public func isInTransaction() -> Bool {

@@ -1,6 +1,6 @@
 import CSQLite3
 import Synchronization
-import TestEnvCore
+@_spi(TestEnvDrivers) import TestEnvCore
 
 /// A connection to a SQLite database.
 ///
@@ -104,7 +104,7 @@ public actor SQLiteConnection: DatabaseConnection {
     /// The linked SQLite library's version, for example `SQLite 3.40.1`.
     public static var libraryVersion: String { "SQLite " + String(cString: sqlite3_libversion()) }
 
-    public var transactionScopeDepth = 0
+    @_spi(TestEnvDrivers) public var transactionScopeDepth = 0
 
     public func isInTransaction() -> Bool {
         guard let handle else { return false }

@@ -1,20 +1,20 @@
 import ArgumentParser
 import Foundation
-import TestEnvExamples
 import TestEnvKit
 
-/// `testenv bench`: what isolation costs, the naive way and the fast way, measured side by side in
-/// one run on the user's own schema, plus seeding and service figures against a naive baseline.
+/// `testenv bench`: what isolation costs, measured on the user's own schema — lifecycles the naive
+/// way and the fast way side by side, or whole suites of tests started at once in every mode.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure environment lifecycles (naive against pooled/cloned), seeding, and triggering an execution.",
+        abstract: "Measure what isolating tests costs on your schema: lifecycles (naive against pooled/cloned) or whole suites.",
         discussion: """
             A lifecycle acquires an environment, inserts a few rows into up to three of its tables and reads them \
             back, and releases it: once creating, loading and dropping a database each time (naive), once with the \
-            warm pool (MySQL) or template clones (SQLite). Only databases the bench creates are touched, and all are \
-            removed. Run it from the repository's directory (seeding loads Fixtures/), ideally from a release \
-            build: swift run -c release testenv bench.
+            warm pool (MySQL) or template clones (SQLite). --workload suite starts --tests tests at once in each \
+            mode against the floor (the same tests on one shared database). Only databases the bench creates are \
+            touched, and all are removed. Without --schema it uses the example schema under --fixtures. Ideally \
+            from a release build: swift run -c release testenv bench.
             """
     )
 
@@ -42,24 +42,15 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Concurrent workers.")
     var concurrency = 2
 
-    @Option(help: "Rows to seed, both ways.")
-    var rows = 10_000
-
-    @Option(help: "Test cases in the triggered execution.")
-    var cases = 1_000
-
-    @Option(help: "Triggers to time (the median is reported).")
-    var repeats = 5
-
-    @Option(help: "The directory holding the example schemas.")
+    @Option(help: "The directory holding the example schema, used without --schema.")
     var fixtures = "Fixtures"
 
     @Flag(help: "Print one JSON object: {\"machine\", \"server\", \"mysql\", \"sqlite\"} (see the README).")
     var json = false
 
     func run() async throws {
-        guard rows > 0, cases > 0, repeats > 0, environments > 0, concurrency > 0, tests > 0 else {
-            throw ValidationError("--rows, --cases, --repeats, --environments, --concurrency and --tests must be positive")
+        guard environments > 0, concurrency > 0, tests > 0 else {
+            throw ValidationError("--environments, --concurrency and --tests must be positive")
         }
         guard ["lifecycle", "suite"].contains(workload) else {
             throw ValidationError("--workload must be lifecycle or suite, not \(String(reflecting: workload))")
@@ -87,13 +78,14 @@ struct BenchCommand: AsyncParsableCommand {
                 report.server = try await describeServer(configuration, schema: schema, current: report.server)
                 continue
             }
+            let schema = schema(root: root.isEmpty ? "." : root)
             let lifecycles = try await LifecycleBenchmark(
-                configuration: configuration, schema: schema(root: root.isEmpty ? "." : root), environments: environments,
-                concurrency: concurrency
+                configuration: configuration, schema: schema, environments: environments, concurrency: concurrency
             ).run()
-            let seeding = SeedingBenchmark(manager: TestEnvironmentManager(configuration: configuration), root: root.isEmpty ? "." : root)
-            let (figures, server) = try await seeding.run(rows: rows, cases: cases, repeats: repeats, lifecycles: lifecycles)
-            if backend == .mysql || report.server == nil { report.server = server }
+            let figures = BenchReport.Figures(
+                naive: lifecycles.naive, fast: lifecycles.fast, speedup: lifecycles.naive.wall / lifecycles.fast.wall,
+                acquireSpeedup: lifecycles.naive.acquireP50 / lifecycles.fast.acquireP50, tables: lifecycles.tables)
+            report.server = try await describeServer(configuration, schema: schema, current: report.server)
             if backend == .mysql { report.mysql = figures } else { report.sqlite = figures }
         }
         print(json ? try sortedJSON(report) : report.text)
@@ -114,74 +106,12 @@ struct BenchCommand: AsyncParsableCommand {
     private func schema(root: String) -> Schema {
         let policy: DatabaseStatementPolicy = skipDatabaseStatements ? .skip : .refuse
         guard !schemaFiles.isEmpty else {
-            var schema = Schema.example(root: root)
-            schema.databaseStatements = policy
-            return schema
+            return Schema(
+                mysql: [.file("\(root)/Fixtures/mysql/schema.sql")], sqlite: [.file("\(root)/Fixtures/sqlite/schema.sql")],
+                databaseStatements: policy)
         }
         let sqlite = sqliteSchemaFiles.isEmpty ? schemaFiles : sqliteSchemaFiles
         return Schema(mysql: schemaFiles.map(SchemaScript.file), sqlite: sqlite.map(SchemaScript.file), databaseStatements: policy)
-    }
-}
-
-/// The measurements behind `testenv bench`.
-struct SeedingBenchmark {
-    let manager: TestEnvironmentManager
-    let root: String
-    private let clock = ContinuousClock()
-
-    func run(rows: Int, cases: Int, repeats: Int, lifecycles: LifecycleBenchmark.Result) async throws
-        -> (BenchReport.Figures, BenchReport.Server)
-    {
-        let perRow = try await timeOneInsertPerRow(rows)
-        let createList = try await timeCreateList(rows)
-        let (trigger, server) = try await timeTrigger(cases: cases, repeats: repeats)
-        await manager.shutdown()
-        let figures = BenchReport.Figures(
-            naive: lifecycles.naive, fast: lifecycles.fast, speedup: lifecycles.naive.wall / lifecycles.fast.wall,
-            acquireSpeedup: lifecycles.naive.acquireP50 / lifecycles.fast.acquireP50,
-            tables: lifecycles.tables, rows: rows, createListRowsPerSecond: Double(rows) / createList,
-            perRowRowsPerSecond: Double(rows) / perRow, seedSpeedup: perRow / createList, triggerCases: cases,
-            triggerMedianMilliseconds: trigger * 1000)
-        return (figures, server)
-    }
-
-    /// The naive baseline: the same users, one autocommit INSERT each.
-    private func timeOneInsertPerRow(_ rows: Int) async throws -> Double {
-        try await withIsolatedEnvironment(schema: .example(root: root), manager: manager) { env in
-            let factory = DataFactory(env)
-            var values: [[String: DatabaseValue]] = []
-            for _ in 0..<rows { values.append(try await factory.build(.user, traits: ["independent"])) }
-            let columns = values[0].keys.sorted()
-            let sql = "INSERT INTO users (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
-            return try await seconds {
-                for row in values { try await env.connection.run(sql, columns.map { row[$0]! }) }
-            }
-        }
-    }
-
-    private func timeCreateList(_ rows: Int) async throws -> Double {
-        try await withIsolatedEnvironment(schema: .example(root: root), manager: manager) { env in
-            let factory = DataFactory(env)
-            return try await seconds { _ = try await factory.createList(.user, count: rows, traits: ["independent"]) }
-        }
-    }
-
-    private func timeTrigger(cases: Int, repeats: Int) async throws -> (Double, BenchReport.Server) {
-        try await withIsolatedEnvironment(schema: .executionService(root: root), manager: manager) { env in
-            let ids = try await DataFactory(env).createList(.testCase, count: cases).map { try $0.decode(Int64.self, "id") }
-            let service = ExecutionService(database: env.connection)
-            var timings: [Double] = []
-            for _ in 0..<repeats {
-                timings.append(try await seconds { _ = try await service.triggerTestExecution(caseIds: ids, triggeredBy: "bench") })
-            }
-            return (timings.sorted()[timings.count / 2], try await BenchReport.Server.describe(env))
-        }
-    }
-
-    private func seconds(_ work: () async throws -> Void) async throws -> Double {
-        let start = clock.now
-        try await work()
-        return (clock.now - start).seconds
     }
 }
 
@@ -254,30 +184,18 @@ struct BenchReport: Encodable {
         }
     }
 
-    /// One backend's figures.
+    /// One backend's lifecycle figures.
     struct Figures: Encodable {
         let naive: Lifecycles
         let fast: Lifecycles
         let speedup: Double
         let acquireSpeedup: Double
         let tables: [String]
-        let rows: Int
-        let createListRowsPerSecond: Double
-        let perRowRowsPerSecond: Double
-        let seedSpeedup: Double
-        let triggerCases: Int
-        let triggerMedianMilliseconds: Double
 
         enum CodingKeys: String, CodingKey {
             case naive, fast, speedup
             case acquireSpeedup = "acquire_speedup"
             case tables = "workload_tables"
-            case rows
-            case createListRowsPerSecond = "create_list_rows_per_s"
-            case perRowRowsPerSecond = "per_row_rows_per_s"
-            case seedSpeedup = "seed_speedup"
-            case triggerCases = "trigger_cases"
-            case triggerMedianMilliseconds = "trigger_1000_cases_ms"
         }
     }
 
@@ -317,9 +235,6 @@ struct BenchReport: Encodable {
                 row("naive", figures.naive), row(fastName, figures.fast),
                 "  \(fastName) is \(String(format: "%.1f", figures.speedup))× faster than naive in wall time, "
                     + "\(String(format: "%.1f", figures.acquireSpeedup))× at acquire p50",
-                "  seeding \(figures.rows) users: one autocommit INSERT per row \(String(format: "%.0f", figures.perRowRowsPerSecond)) rows/s, "
-                    + "createList \(String(format: "%.0f", figures.createListRowsPerSecond)) rows/s (\(String(format: "%.1f", figures.seedSpeedup))×)",
-                "  triggering an execution of \(figures.triggerCases) cases: \(String(format: "%.1f", figures.triggerMedianMilliseconds)) ms (median)",
             ]
         }
         for (name, result) in suite.sorted(by: { $0.key < $1.key }) {

@@ -1,3 +1,4 @@
+import Foundation
 import TestEnvExamples
 import TestEnvKit
 import TestEnvTestSupport
@@ -13,5 +14,42 @@ enum Examples {
 
     static func count(_ db: any DatabaseConnection, _ sql: String, _ bindings: [DatabaseValue] = []) async throws -> Int {
         try await db.get(sql, bindings)?.decode(Int.self, 0) ?? -1
+    }
+}
+
+@Suite struct SeedingBenchTests {
+    @Test("testenv-seeding-bench --json reports createList against one INSERT per row and against the server's ceiling")
+    func jsonShape() async throws {
+        let backend = Examples.configuration.backend.rawValue
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [directory, directory.deletingLastPathComponent()].map { $0.appendingPathComponent("testenv-seeding-bench").path }
+        let path = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0) }, "testenv-seeding-bench is not built")
+        let output: Data = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Result {
+                        let process = Process()
+                        process.executableURL = URL(fileURLWithPath: path)
+                        process.arguments = [
+                            "--type", backend, "--rows", "50", "--cases", "10", "--repeats", "1", "--root", Examples.root, "--json",
+                        ]
+                        let pipe = Pipe()
+                        process.standardOutput = pipe
+                        try process.run()
+                        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                        process.waitUntilExit()
+                        return data
+                    })
+            }
+        }
+        let object = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
+        let figures = try #require(object[backend] as? [String: Any])
+        #expect(
+            Set(figures.keys) == [
+                "server", "rows", "create_list_rows_per_s", "per_row_rows_per_s", "create_list_server_ceiling_rows_per_s", "seed_speedup",
+                "create_list_share_of_ceiling", "trigger_cases", "trigger_1000_cases_ms",
+            ])
+        #expect(figures["rows"] as? Int == 50)
+        #expect((figures["create_list_server_ceiling_rows_per_s"] as? Double ?? 0) > 0)
     }
 }

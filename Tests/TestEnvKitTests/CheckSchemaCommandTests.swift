@@ -81,24 +81,20 @@ private func runToEnd(_ path: String, _ arguments: [String], _ environment: [Str
     private static let lifecycleKeys: Set<String> = [
         "acquire_p50_ms", "acquire_p99_ms", "release_p50_ms", "wall_s", "environments", "concurrency",
     ]
-    private static let backendKeys: Set<String> = [
-        "naive", "fast", "speedup", "acquire_speedup", "workload_tables", "rows", "create_list_rows_per_s", "per_row_rows_per_s",
-        "seed_speedup",
-        "trigger_cases", "trigger_1000_cases_ms",
-    ]
+    private static let backendKeys: Set<String> = ["naive", "fast", "speedup", "acquire_speedup", "workload_tables"]
+    private static let suiteModes: Set<String> = ["floor", "fresh", "pooled_cold", "pooled_warm", "transaction"]
 
+    /// `testenv bench` with small numbers; `extra` replaces the example schema's `--fixtures` when it names a schema.
     private func bench(_ extra: [String]) async throws -> (object: [String: Any], figures: [String: Any]) {
         let backend = KitTests.configuration.backend.rawValue
         let fixtures = FixturePaths.repositoryRoot.appendingPathComponent("Fixtures").path
+        let source = extra.contains("--schema") ? [] : ["--fixtures", fixtures]
         let run = try await testenv(
-            [
-                "bench", "--type", backend, "--environments", "6", "--concurrency", "2", "--rows", "50", "--cases", "10",
-                "--repeats", "1", "--json", "--fixtures", fixtures,
-            ] + extra)
+            ["bench", "--type", backend, "--environments", "6", "--concurrency", "2", "--tests", "6", "--json"] + source + extra)
         #expect(run.status == 0, "\(run.error)")
         #expect(!run.error.contains("\r"), "no progress line when standard error is not a terminal")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
-        return (object, try #require(object[backend] as? [String: Any]))
+        return (object, object[backend] as? [String: Any] ?? [:])
     }
 
     @Test("testenv bench --json prints the documented keys for the backend it ran (a smoke test, not a speed test)")
@@ -114,15 +110,29 @@ private func runToEnd(_ path: String, _ arguments: [String], _ environment: [Str
             #expect(lifecycles["concurrency"] as? Int == 2)
         }
         #expect(figures["workload_tables"] as? [String] == ["merchants", "users"])
-        #expect(figures["rows"] as? Int == 50)
         let machine = try #require(object["machine"] as? [String: Any])
         #expect(Set(machine.keys) == ["cores", "memory_gib", "os"])
         let server = try #require(object["server"] as? [String: Any])
         #expect(server["version"] is String)
     }
 
+    @Test("testenv bench --workload suite --json prints every mode's wall time, overhead per test and errors")
+    func suiteJSONShape() async throws {
+        let backend = KitTests.configuration.backend.rawValue
+        let (object, _) = try await bench(["--workload", "suite"])
+        let suites = try #require(object["suite"] as? [String: Any])
+        let suite = try #require(suites[backend] as? [String: Any])
+        #expect(suite["tests"] as? Int == 6)
+        #expect(Self.suiteModes.isSubset(of: Set(suite.keys)))
+        for mode in Self.suiteModes {
+            let figures = try #require(suite[mode] as? [String: Any])
+            #expect(Set(figures.keys) == ["wall_s", "overhead_per_test_ms", "errors"])
+            #expect((figures["errors"] as? [String: Int])?.isEmpty == true, "\(mode): \(figures)")
+        }
+    }
+
     @Test(
-        "testenv bench runs on the user's own schema files (Chinook), writing three of its tables",
+        "testenv bench runs on the user's own schema files (Chinook) alone, writing three of its tables",
         .enabled(if: FixturePaths.chinook("Chinook_MySql.sql") != nil, "../shared/fixtures/chinook is not beside the repository"))
     func ownSchema() async throws {
         let mysql = try #require(FixturePaths.chinook("Chinook_MySql.sql"), "the Chinook fixture (../shared/fixtures/chinook) is missing")
