@@ -45,8 +45,8 @@ extension DatabaseConnection {
         try batchInsert(into: table, columns: columns, rows: rows, batchSize: batchSize, returningRows: false)
     }
 
-    /// ``batchInsert(into:columns:rows:batchSize:)``, and with `returningRows` on MariaDB the stored
-    /// rows too (`RETURNING *`), which saves reading them back. `key` is the table's auto-increment
+    /// ``batchInsert(into:columns:rows:batchSize:)``, and with `returningRows` on MariaDB and SQLite
+    /// 3.35+ the stored rows too (`RETURNING *`), which saves reading them back. `key` is the table's auto-increment
     /// column when the caller knows it already (`.some(nil)`: it has none); nil looks it up.
     func batchInsert(
         into table: String, columns: [String], rows: [[DatabaseValue]], batchSize: Int, returningRows: Bool, key: String?? = nil
@@ -59,7 +59,7 @@ extension DatabaseConnection {
         let plan = try InsertPlan(table: table, columns: columns, dialect: dialect, key: try key ?? autoIncrementColumn(of: table))
         guard !rows.isEmpty else { return BatchInsertResult(rowCount: 0, generatedIDs: plan.wantsIDs ? [] : nil) }
         let rowsPerStatement = max(1, min(batchSize, maxBoundParameters() / columns.count))
-        let strategy = plan.wantsIDs ? try keyStrategy() : .none
+        let strategy = plan.wantsIDs ? try keyStrategy(returningRows: returningRows) : .none
         let returnsRows = returningRows && strategy == .returning
         // On MySQL one statement is atomic by itself (InnoDB); in SQLite a constraint's ON CONFLICT
         // clause may keep the rows before a failing one, and the rowid check needs the write lock.
@@ -129,10 +129,12 @@ extension DatabaseConnection {
         }
     }
 
-    private func keyStrategy() throws -> KeyStrategy {
+    private func keyStrategy(returningRows: Bool) throws -> KeyStrategy {
         switch dialect {
         case .sqlite:
-            return .sqliteRowids
+            // SQLite has INSERT … RETURNING since 3.35: the stored rows in the same statement, when they are wanted.
+            let version = serverVersion.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+            return returningRows && version.count == 2 && (version[0], version[1]) >= (3, 35) ? .returning : .sqliteRowids
         case .mysql:
             // MariaDB supports INSERT … RETURNING.
             if serverVersion.contains("MariaDB") { return .returning }

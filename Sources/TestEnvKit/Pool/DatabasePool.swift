@@ -33,9 +33,6 @@ actor DatabasePool {
         (state.ready.count, state.inUse, state.building, state.recycling, state.waiting.count)
     }
 
-    /// The ready databases, for the exit handler's bookkeeping.
-    var readyDatabases: [String] { state.ready }
-
     /// A database for one test: a ready one, one built for it (`isNew`), or the next one reset for it.
     /// `beyondLimit`: the caller holds another environment already (see ``PoolState``).
     ///

@@ -30,13 +30,6 @@ final class OnceTasks<Key: Hashable, Value: Sendable> {
         defer { tasks = [:] }
         return Array(tasks.values)
     }
-
-    /// The values of the tasks that have finished successfully.
-    func finishedValues(isolation: isolated (any Actor)? = #isolation) async -> [Key: Value] {
-        var values: [Key: Value] = [:]
-        for (key, task) in tasks { if let value = try? await task.value { values[key] = value } }
-        return values
-    }
 }
 
 /// ``OnceTasks`` for a single value.
@@ -52,7 +45,4 @@ final class OnceTask<Value: Sendable> {
 
     /// Forgets the task, so the next caller starts a new one.
     func forget() { tasks.forget(true) }
-
-    /// Forgets the task and returns it.
-    func take() -> Task<Value, any Error>? { tasks.removeAll().first }
 }
