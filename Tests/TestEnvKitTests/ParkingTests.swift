@@ -51,6 +51,33 @@ import Testing
         #expect(try await KitTests.existingDatabases(parked).isEmpty)
     }
 
+    @Test("A parked database changed while it waited is reset (rows) or dropped (schema) before a test gets it")
+    func changedParkedDatabases() async throws {
+        let tag = "tamper\(UInt32.random(in: 0...UInt32.max))"
+        let parked = try await parkBy(tag: tag, count: 2).sorted()
+        try #require(parked.count == 2, "both databases should be parked")
+        let written = try await MySQLTestServer.connect(database: parked[0])
+        try await written.executeScript("INSERT INTO tag_\(tag) VALUES (7)")
+        await written.close()
+        let altered = try await MySQLTestServer.connect(database: parked[1])
+        try await altered.executeScript("CREATE TABLE extra (id INT)")
+        await altered.close()
+        let manager = KitTests.manager { $0.backend = .mysql }
+        let schema = Schema(mysql: [.text("CREATE TABLE tag_\(tag) (id INT)", name: "tag.sql")])  // the helper's schema
+        var environments: [IsolatedEnvironment] = []
+        for _ in 0..<2 { environments.append(try await manager.createIsolatedEnvironment(schema: schema)) }
+        for env in environments {
+            let tables = try await env.connection.all("SHOW TABLES").map { try $0.decode(String.self, 0) }
+            #expect(tables == ["tag_\(tag)"], "\(env.databaseName)")
+            #expect(try await env.connection.get("SELECT COUNT(*) FROM tag_\(tag)")?.decode(Int.self, 0) == 0)
+        }
+        #expect(environments.contains { $0.databaseName == parked[0] }, "a parked database with rows written is reset and used")
+        #expect(!environments.contains { $0.databaseName == parked[1] }, "a parked database whose schema changed is not used")
+        #expect(try await KitTests.existingDatabases([parked[1]]).isEmpty, "and it is dropped")
+        for env in environments { try await manager.cleanupEnvironment(env) }
+        await manager.shutdown()
+    }
+
     @Test("Two processes that start at once never claim the same parked database")
     func claimsAreExclusive() async throws {
         let tag = "race\(UInt32.random(in: 0...UInt32.max))"

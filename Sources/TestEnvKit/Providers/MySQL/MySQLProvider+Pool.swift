@@ -7,6 +7,9 @@ struct PoolEntry: Sendable {
     let pool: DatabasePool
     /// The profile of a fresh database; its `template` holds the reference rows resets restore.
     let profile: DatabaseProfile
+    /// The database the profile was taken from, never handed to a test: the next process takes its
+    /// profile from it again (parked as a template), not from a database a test had.
+    let template: String
 }
 
 // MARK: - The warm pool
@@ -33,15 +36,17 @@ extension MySQLProvider {
         }
     }
 
-    /// A new pool for `prepared`, with the profile of its first database: a template a previous
-    /// process parked, else a database it parked, else one built now. A first database holding
-    /// reference rows becomes the template resets restore them from; otherwise it is the first ready one.
+    /// A new pool for `prepared`, with the profile of its template: a database never handed to a
+    /// test — the one a previous process parked, or one built now — so the profile is the schema's,
+    /// not what a test left. When the schema ships reference rows, resets restore them from it.
     private func makePool(_ prepared: PreparedSchema, limit: Int, admin: MySQLConnection) async throws -> PoolEntry {
         let fingerprint = prepared.fingerprint
-        var first = try await claimParked(fingerprint, template: true, admin: admin)
-        if first == nil { first = try await claimParked(fingerprint, template: false, admin: admin) }
         let name: String
-        if let first { name = first } else { name = try await buildForPool(prepared, admin: admin) }
+        if let parked = try await claimParked(fingerprint, template: true, admin: admin) {
+            name = parked
+        } else {
+            name = try await buildForPool(prepared, admin: admin)
+        }
         var profile: DatabaseProfile
         do {
             profile = try await DatabaseProfile.take(of: name, admin: admin, countingChanges: configuration.usesChangeCounts)
@@ -59,25 +64,30 @@ extension MySQLProvider {
                 },
                 reset: { [weak self] name in await self?.recycle(name, fingerprint: fingerprint) ?? false },
                 drop: { [weak self] name in await self?.dropQuietly(name) }))
-        let entry = PoolEntry(pool: pool, profile: profile)
+        let entry = PoolEntry(pool: pool, profile: profile, template: name)
         pools[fingerprint] = entry
-        if profile.hasReferenceRows {
-            ExitParking.set(name, .template(fingerprint: fingerprint.value), on: configuration.mysql, parkFor: parkFor)
-        } else {
-            await noteChangeCounts(of: name, profile: profile, admin: admin)
-            ExitParking.set(name, .ready(fingerprint: fingerprint.value), on: configuration.mysql, parkFor: parkFor)
-            await pool.adopt(name)
-        }
+        ExitParking.set(name, .template(fingerprint: fingerprint.value), on: configuration.mysql, parkFor: parkFor)
         return entry
     }
 
-    /// A database for the pool: one a previous process parked, or a new one.
+    /// A database for the pool: one a previous process parked, checked like a recycled one, or a new one.
     private func claimOrBuild(_ prepared: PreparedSchema) async throws -> String {
         let admin = try await admin()
-        var name = try await claimParked(prepared.fingerprint, template: false, admin: admin)
-        if name == nil { name = try await buildForPool(prepared, admin: admin) }
-        guard let name else { throw CancellationError() }
-        if let profile = pools[prepared.fingerprint]?.profile { await noteChangeCounts(of: name, profile: profile, admin: admin) }
+        let profile = pools[prepared.fingerprint]?.profile
+        if let profile, let claimed = try await claimParked(prepared.fingerprint, template: false, admin: admin) {
+            // Parked is not proof of fresh: whatever touched it while it waited, a reset finds and undoes.
+            if case .clean(_, let counts) = try await DatabaseReset.reset(
+                claimed, to: profile, baseline: nil, closedConnection: 0, admin: try await resetConnection())
+            {
+                changeCounts[claimed] = counts
+                return claimed
+            }
+            statistics.update { $0.discarded += 1 }
+            logger.notice("Dropping \(claimed), parked by an earlier run: it is no longer as its schema makes it")
+            await dropQuietly(claimed)
+        }
+        let name = try await buildForPool(prepared, admin: admin)
+        if let profile { await noteChangeCounts(of: name, profile: profile, admin: admin) }
         return name
     }
 

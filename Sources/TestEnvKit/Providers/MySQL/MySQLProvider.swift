@@ -394,7 +394,7 @@ actor MySQLProvider: TestDatabaseProvider {
         var leftovers: [String] = shared
         for (fingerprint, entry) in entries {
             let ready = await entry.pool.drain()
-            let templates = entry.profile.template.map { [$0] } ?? []
+            let templates = [entry.template]
             if parking, parkFor > .zero, let admin = try? await admin(),
                 (try? await park(ready: ready, templates: templates, fingerprint: fingerprint, admin: admin)) != nil
             {
