@@ -150,6 +150,23 @@ private let sqliteExtras = """
         try? FileManager.default.removeItem(at: file)
     }
 
+    @Test("A template directory others may write to is not read: another user could plant a database under a fingerprint")
+    func sharedDirectoryIsNotTrusted() async throws {
+        let fingerprint = try SchemaFingerprint(
+            Schema(sqlite: [.text("SELECT 2", name: "shared.sql")]), backend: .sqlite, serverVersion: "x")
+        let source = try await SQLiteConnection.open()
+        try await source.executeScript("CREATE TABLE planted (id INTEGER)")
+        TemplateImageCache.write(try await source.image(), for: fingerprint)
+        await source.close()
+        #expect(TemplateImageCache.read(fingerprint) != nil)
+        let path = TemplateImageCache.directory.path
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: path)
+        let readWhileShared = TemplateImageCache.read(fingerprint)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: path)
+        #expect(readWhileShared == nil)
+        try? FileManager.default.removeItem(at: TemplateImageCache.directory.appendingPathComponent("\(fingerprint.value).sqlite"))
+    }
+
     @Test("A kept file that is not a database is ignored")
     func garbageIsIgnored() throws {
         let fingerprint = try SchemaFingerprint(

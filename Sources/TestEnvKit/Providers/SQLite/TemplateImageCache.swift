@@ -8,6 +8,9 @@ import TestEnvSQLite
 /// The fingerprint covers the scripts' text, the statement policy and the SQLite version, so a
 /// file is never used for another schema. Files are written whole and renamed into place; a file
 /// that does not look like a database is ignored and replaced. Files unused for a week are removed.
+/// The directory is the user's own (mode 0700): in a shared temporary directory another user could
+/// otherwise put a different database under a fingerprint, which is no secret. One that is not
+/// owned by this user, or that others may write to, is not used.
 enum TemplateImageCache {
     static let directory = FileManager.default.temporaryDirectory.appendingPathComponent("testenv-templates")
     private static let maximumAge: TimeInterval = 7 * 86_400
@@ -16,8 +19,17 @@ enum TemplateImageCache {
         directory.appendingPathComponent("\(fingerprint.value).sqlite")
     }
 
+    /// Whether the directory belongs to this user and nobody else may write to it.
+    private static var isPrivate: Bool {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: directory.path),
+            let owner = attributes[.ownerAccountID] as? NSNumber, let mode = attributes[.posixPermissions] as? NSNumber
+        else { return false }
+        return owner.uint32Value == getuid() && mode.intValue & 0o022 == 0
+    }
+
     /// The image kept for `fingerprint`, or nil. Blocking file I/O: call it off the cooperative pool.
     static func read(_ fingerprint: SchemaFingerprint) -> SQLiteImage? {
+        guard isPrivate else { return nil }
         let url = file(for: fingerprint)
         guard let data = try? Data(contentsOf: url) else { return nil }
         let image = SQLiteImage(bytes: Array(data))
@@ -30,7 +42,8 @@ enum TemplateImageCache {
     /// Keeps `image` for `fingerprint`, and removes files unused for a week. Blocking file I/O.
     static func write(_ image: SQLiteImage, for fingerprint: SchemaFingerprint) {
         let manager = FileManager.default
-        try? manager.createDirectory(at: directory, withIntermediateDirectories: true)
+        try? manager.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        guard isPrivate else { return }
         let partial = directory.appendingPathComponent("\(fingerprint.value).\(UUID().uuidString).partial")
         guard manager.createFile(atPath: partial.path, contents: Data(image.bytes)) else { return }
         if rename(partial.path, file(for: fingerprint).path) != 0 { try? manager.removeItem(at: partial) }
