@@ -22,16 +22,22 @@ enum DatabaseReset {
     /// is the test's connection, closed already but perhaps still in the process list for a moment;
     /// it counts as using the database only while a statement of it still runs on the server.
     /// `baseline` is the database's ``ChangeCounts`` from when it was last made ready, if noted.
+    ///
+    /// `closedConnection` nil: nobody of ours just used the database (a claimed parked one); any
+    /// connection still on it — most likely its previous process's, closing — gets the same grace.
     static func reset(
-        _ database: String, to profile: DatabaseProfile, baseline: ChangeCounts?, closedConnection: UInt, admin: MySQLConnection
+        _ database: String, to profile: DatabaseProfile, baseline: ChangeCounts?, closedConnection: UInt?, admin: MySQLConnection
     ) async throws -> Outcome {
-        var probe = try await self.probe(database, profile: profile, ignoring: closedConnection, admin: admin)
+        var probe = try await self.probe(database, profile: profile, ignoring: closedConnection ?? 0, admin: admin)
         // The server sends a statement's last packet before it finishes with it, so the test's closed
         // connection can show its last command for a moment longer — on a loaded machine for hundreds
         // of milliseconds: give it up to a second, which costs less than the rebuild a drop would mean.
-        for attempt in 0..<40 where probe.otherConnections == [UInt64(closedConnection)] {
+        let lingering = { (probe: Probe) in
+            closedConnection.map { probe.otherConnections == [UInt64($0)] } ?? !probe.otherConnections.isEmpty
+        }
+        for attempt in 0..<40 where lingering(probe) {
             try await Task.sleep(for: .milliseconds(attempt < 10 ? 5 : 25))
-            probe = try await self.probe(database, profile: profile, ignoring: closedConnection, admin: admin)
+            probe = try await self.probe(database, profile: profile, ignoring: closedConnection ?? 0, admin: admin)
         }
         if !probe.otherConnections.isEmpty { return .discard(reason: "another connection still uses it") }
         if probe.objects != profile.objects { return .discard(reason: "its tables or views differ from the schema's") }
@@ -54,7 +60,7 @@ enum DatabaseReset {
         try await admin.executeScript(reset.joined(separator: ";\n"))
         if profile.hasTriggers {
             // A refill may have fired a trigger; only a full comparison tells what it wrote.
-            let again = try await self.probe(database, profile: profile, ignoring: closedConnection, admin: admin)
+            let again = try await self.probe(database, profile: profile, ignoring: closedConnection ?? 0, admin: admin)
             let (written, compared) = try await dirtyTables(again, baseline: nil, database: database, profile: profile, admin: admin)
             checksummed += compared
             if !written.isEmpty { return .discard(reason: "a trigger wrote rows while it was reset") }

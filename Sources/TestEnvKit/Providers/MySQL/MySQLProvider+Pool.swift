@@ -77,7 +77,7 @@ extension MySQLProvider {
         if let profile, let claimed = try await claimParked(prepared.fingerprint, template: false, admin: admin) {
             // Parked is not proof of fresh: whatever touched it while it waited, a reset finds and undoes.
             if case .clean(_, let counts) = try await DatabaseReset.reset(
-                claimed, to: profile, baseline: nil, closedConnection: 0, admin: try await resetConnection())
+                claimed, to: profile, baseline: nil, closedConnection: nil, admin: try await resetConnection())
             {
                 changeCounts[claimed] = counts
                 return claimed
