@@ -30,7 +30,7 @@ import Testing
         return Set(try await states(holder.names).filter { $0.value == DatabaseRegistry.parkedState }.keys)
     }
 
-    private func reapEverything(_ names: Set<String>) async throws {
+    private func reapEverything(_ names: Set<String> = []) async throws {
         let manager = KitTests.manager { $0.backend = .mysql }
         _ = try await manager.drainParkedDatabases()
         _ = try await manager.reap(dryRun: false)
@@ -54,8 +54,10 @@ import Testing
     @Test("A parked database changed while it waited is reset (rows) or dropped (schema) before a test gets it")
     func changedParkedDatabases() async throws {
         let tag = "tamper\(UInt32.random(in: 0...UInt32.max))"
-        let parked = try await parkBy(tag: tag, count: 2).sorted()
-        try #require(parked.count == 2, "both databases should be parked")
+        // Four, of which the first two (in the order claims take them) are changed: a reset on a loaded
+        // machine may drop one instead of parking it, and two are needed.
+        let parked = try await parkBy(tag: tag, count: 4).sorted()
+        try #require(parked.count >= 2, "the databases should be parked")
         let written = try await MySQLTestServer.connect(database: parked[0])
         try await written.executeScript("INSERT INTO tag_\(tag) VALUES (7)")
         await written.close()
@@ -86,6 +88,7 @@ import Testing
         #expect(try await KitTests.existingDatabases([parked[1]]).isEmpty, "and it is dropped")
         for env in environments { try await manager.cleanupEnvironment(env) }
         await manager.shutdown()
+        try await reapEverything()
     }
 
     @Test("Two processes that start at once never claim the same parked database")
