@@ -47,7 +47,8 @@ public actor TestEnvironmentManager {
     private let preparer = SchemaPreparer()
     let mysql: MySQLProvider
     private let sqlite: SQLiteProvider
-    private var live: [UUID: IsolatedEnvironment] = [:]
+    /// The environments created and not yet removed, with the admission that let each in.
+    private var live: [UUID: (environment: IsolatedEnvironment, admission: Admission)] = [:]
     /// Databases of failed tests kept for inspection, with how to reach them.
     public private(set) var keptEnvironments: [KeptEnvironment] = []
     private var keptReserved = 0
@@ -82,7 +83,7 @@ public actor TestEnvironmentManager {
     public var statistics: EnvironmentStatistics { recorder.snapshot }
 
     /// The environments created and not yet removed.
-    public var liveEnvironments: [IsolatedEnvironment] { Array(live.values) }
+    public var liveEnvironments: [IsolatedEnvironment] { live.values.map(\.environment) }
 
     /// Every MySQL database this manager created (or claimed from a previous run's parked ones).
     public var createdDatabases: Set<String> {
@@ -133,7 +134,7 @@ extension TestEnvironmentManager {
                 backend: choice.backend, requestedBackend: configuration.backend, fallbackReason: choice.fallbackReason,
                 databaseName: database.name, connection: database.connection, sqliteFile: database.sqliteFile,
                 isolation: configuration.isolation, fingerprint: database.fingerprint, interrupt: database.interrupt)
-            live[environment.id] = environment
+            live[environment.id] = (environment, admission)
             recorder.update {
                 $0.created += 1
                 if environment.isFallback { $0.createdByFallback += 1 }
@@ -203,7 +204,7 @@ extension TestEnvironmentManager {
     ///
     /// - Throws: ``TestEnvError/Code/cleanupFailed`` or `timeout` when the drop fails.
     public func cleanupEnvironment(_ environment: IsolatedEnvironment, testFailed: Bool = false) async throws {
-        guard live.removeValue(forKey: environment.id) != nil else { return }
+        guard let admission = live.removeValue(forKey: environment.id)?.admission else { return }
         RunRecorder.released(environment)
         // The cap is reserved before any await, so concurrent failures cannot pass it.
         let keep = testFailed && configuration.keepsFailedEnvironments && keptReserved < configuration.maxKeptEnvironments
@@ -211,17 +212,15 @@ extension TestEnvironmentManager {
             logger.notice("Not keeping \(environment.databaseName): \(configuration.maxKeptEnvironments) databases are kept already")
         }
         if keep { keptReserved += 1 }
-        // It exists: it admitted the environment.
-        let admission = try? await self.admission.value(for: environment.backend) { Admission(limit: 1) }
         let access: String?
         do {
             access = try await provider(for: environment.backend).release(environment, keep: keep)
         } catch {
             if keep { keptReserved -= 1 }
-            await admission?.leave()
+            await admission.leave()
             throw error
         }
-        await admission?.leave()
+        await admission.leave()
         guard keep, let access else {
             if keep { keptReserved -= 1 }
             recorder.update { $0.removed += 1 }
@@ -240,7 +239,7 @@ extension TestEnvironmentManager {
     /// - Throws: the first cleanup error, after trying all of them.
     public func cleanupAll() async throws {
         var firstError: (any Error)?
-        for environment in live.values {
+        for (environment, _) in live.values {
             do { try await cleanupEnvironment(environment) } catch { firstError = firstError ?? error }
         }
         if let firstError { throw firstError }

@@ -51,11 +51,6 @@ enum ExitParking {
         }
     }
 
-    /// What the exit handler would do with `name` now (for tests).
-    static func role(of name: String) -> Role? {
-        held.withLock { held in held.values.lazy.compactMap { $0[name] }.first }
-    }
-
     private static func run() {
         isExiting.store(true, ordering: .sequentiallyConsistent)
         // Resets finish in milliseconds: give those under way a moment to end ready.

@@ -6,12 +6,19 @@ extension MySQLProvider {
     /// `dryRun`, removes those databases and their records. Runs on a connection of its own whose
     /// drops wait at most a second for a lock: a database someone holds is reported, not waited for.
     func reap(dryRun: Bool, progress: (@Sendable (Int, Int) -> Void)?) async throws -> [ReaperDecision] {
+        try await withReaperConnection { [registry, configuration] connection in
+            try await Reaper.run(
+                admin: connection, registry: registry, apply: !dryRun, parkedCap: configuration.parkedPerSchema, progress: progress)
+        }
+    }
+
+    /// Runs `work` on a connection of its own whose drops wait at most a second for a lock, and closes it.
+    private func withReaperConnection<T: Sendable>(_ work: @Sendable (MySQLConnection) async throws -> T) async throws -> T {
         let connection = try await serverConnection(lockWait: .seconds(1))
         do {
-            let decisions = try await Reaper.run(
-                admin: connection, registry: registry, apply: !dryRun, parkedCap: configuration.parkedPerSchema, progress: progress)
+            let result = try await work(connection)
             await connection.close()
-            return decisions
+            return result
         } catch {
             await connection.close()
             throw error
@@ -27,14 +34,8 @@ extension MySQLProvider {
 
     /// Drops the parked databases (of the schema whose fingerprint starts with `fingerprint`, or all).
     func drainParked(fingerprint: String?) async throws -> [ReaperDecision] {
-        let connection = try await serverConnection(lockWait: .seconds(1))
-        do {
-            let decisions = try await Reaper.drainParked(fingerprint: fingerprint, admin: connection, registry: registry)
-            await connection.close()
-            return decisions
-        } catch {
-            await connection.close()
-            throw error
+        try await withReaperConnection { [registry] connection in
+            try await Reaper.drainParked(fingerprint: fingerprint, admin: connection, registry: registry)
         }
     }
 

@@ -394,14 +394,13 @@ actor MySQLProvider: TestDatabaseProvider {
         var leftovers: [String] = shared
         for (fingerprint, entry) in entries {
             let ready = await entry.pool.drain()
-            let templates = [entry.template]
             if parking, parkFor > .zero, let admin = try? await admin(),
-                (try? await park(ready: ready, templates: templates, fingerprint: fingerprint, admin: admin)) != nil
+                (try? await park(ready: ready, template: entry.template, fingerprint: fingerprint, admin: admin)) != nil
             {
-                for name in ready + templates { ExitParking.forget(name) }
+                for name in ready + [entry.template] { ExitParking.forget(name) }
                 continue
             }
-            leftovers += ready + templates
+            leftovers += ready + [entry.template]
         }
         let resets = resetConnections
         resetConnections = []
@@ -413,10 +412,9 @@ actor MySQLProvider: TestDatabaseProvider {
         }
     }
 
-    private func park(ready: [String], templates: [String], fingerprint: SchemaFingerprint, admin: MySQLConnection) async throws {
-        let roles =
-            Dictionary(uniqueKeysWithValues: ready.map { ($0, ExitParking.Role.ready(fingerprint: fingerprint.value)) })
-            .merging(templates.map { ($0, .template(fingerprint: fingerprint.value)) }) { $1 }
+    private func park(ready: [String], template: String, fingerprint: SchemaFingerprint, admin: MySQLConnection) async throws {
+        var roles = Dictionary(uniqueKeysWithValues: ready.map { ($0, ExitParking.Role.ready(fingerprint: fingerprint.value)) })
+        roles[template] = .template(fingerprint: fingerprint.value)
         for statement in ExitParking.statements(for: roles, parkSeconds: parkFor.components.seconds) {
             try await admin.executeScript(statement)
         }
