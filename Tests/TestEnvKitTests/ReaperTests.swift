@@ -136,6 +136,22 @@ import Testing
         #expect(try await KitTests.existingDatabases([env.databaseName]).isEmpty, "with the file gone, the next reaper removes it")
     }
 
+    @Test("The reaper removes only what it read: a record its owner parked after the reaper looked is left alone")
+    func staleDecisionIsNotActedOn() async throws {
+        let name = try await plantDatabase(host: ProcessIdentity.current.host, pid: try deadPid(), leaseSeconds: 600)
+        let admin = try await manager.admin()
+        // The owner parked it at exit after the reaper had read it as `ready` with a dead owner.
+        try await admin.run("UPDATE \(DatabaseRegistry.table) SET state = 'parked' WHERE db_name = ?", [.text(name)])
+        #expect(try await manager.registry.markReaping(name, from: "ready", admin) == false)
+        let state = try await admin.get("SELECT state FROM \(DatabaseRegistry.table) WHERE db_name = ?", [.text(name)])
+        #expect(try state?.decode(String.self, 0) == "parked")
+        #expect(try await KitTests.existingDatabases([name]) == [name])
+        #expect(try await manager.registry.markReaping(name, from: "parked", admin))
+        _ = try await manager.reap(dryRun: false)  // a record left in `reaping` is finished by the next reaper
+        #expect(try await KitTests.existingDatabases([name]).isEmpty)
+        #expect(try await recordExists(name) == false)
+    }
+
     @Test("On another host, an expired lease is removed and a valid one kept")
     func otherHostLeases() async throws {
         let expired = try await plantDatabase(host: "ci-shard-7.invalid", pid: 4242, leaseSeconds: -60)

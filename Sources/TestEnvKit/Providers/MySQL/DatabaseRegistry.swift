@@ -70,13 +70,14 @@ struct DatabaseRegistry: Sendable {
         return try await admin.get("SELECT \(variable)", [])?.decode(String?.self, 0)
     }
 
-    /// Deletes the record of `name` if it is still parked: the reaper's claim before it drops a
-    /// parked database, so a process claiming it at the same moment wins or loses cleanly.
-    func unregisterIfParked(_ name: String, _ admin: MySQLConnection) async throws -> Bool {
+    /// Marks `name` as being removed if its record is still in `state`: the reaper's claim before it
+    /// drops a database. It decided from a snapshot; if the owner changed the record since — parked
+    /// it at exit, or another process claimed it — this changes nothing and the reaper leaves it.
+    /// A reaper that dies after this leaves a `reaping` record, which the next one finishes.
+    func markReaping(_ name: String, from state: String, _ admin: MySQLConnection) async throws -> Bool {
         try await admin.run(
-            "DELETE FROM \(Self.table) WHERE db_name = ? AND state IN (?, ?)",
-            [.text(name), .text(Self.parkedState), .text(Self.parkedTemplateState)]
-        ).affectedRows > 0
+            "UPDATE \(Self.table) SET state = 'reaping' WHERE db_name = ? AND state = ?", [.text(name), .text(state)]
+        ).affectedRows > 0 || state == "reaping"
     }
 
     /// Records `name` before it is created; `fingerprint` names the schema it is built from.

@@ -36,6 +36,8 @@ enum Reaper {
         let expired: Bool
         let lease: String
         var fingerprint: String? = nil
+        /// Whether a tracking row stands behind it (not only the database's comment).
+        var isTracked = true
     }
 
     /// Decides what to do with every recorded database; with `apply`, removes those it may.
@@ -106,10 +108,11 @@ enum Reaper {
         _ record: Record, _ decision: ReaperDecision, admin: MySQLConnection, registry: DatabaseRegistry
     ) async -> ReaperDecision {
         do {
-            // A parked database is taken from the parked state first, so a process claiming it at this moment wins or loses cleanly.
-            if record.isParked, try await !registry.unregisterIfParked(record.name, admin) {
+            // The decision came from a snapshot: a record changed since (parked by its exiting owner,
+            // claimed by another process) is left alone, and a process claiming at this moment wins or loses cleanly.
+            if record.isTracked, try await !registry.markReaping(record.name, from: record.state, admin) {
                 return ReaperDecision(
-                    database: record.name, owner: decision.owner, action: "keep", reason: "another process claimed it just now")
+                    database: record.name, owner: decision.owner, action: "keep", reason: "its record changed while the reaper decided")
             }
             try await DatabaseDrop.run(record.name, admin: admin)
             try await registry.unregister(record.name, admin)
@@ -141,7 +144,8 @@ enum Reaper {
             let until = owner.created + max(1, lease.components.seconds)
             return Record(
                 name: try row.decode(String.self, 0), host: owner.host, pid: owner.pid, startTicks: owner.startTicks, state: "ready",
-                expired: until < (try row.decode(Int64.self, 2)), lease: "\(until) (Unix time; from the database's comment)")
+                expired: until < (try row.decode(Int64.self, 2)), lease: "\(until) (Unix time; from the database's comment)",
+                isTracked: false)
         }
     }
 
