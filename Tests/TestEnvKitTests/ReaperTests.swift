@@ -124,8 +124,12 @@ import Testing
         try await admin.run(
             "UPDATE \(DatabaseRegistry.table) SET pid = ?, process_start = 1 WHERE db_name = ?",
             [.integer(Int64(try deadPid())), .text(env.databaseName)])
-        let decisions = try await manager.reap(dryRun: false)
+        var decisions = try await manager.reap(dryRun: false)
         #expect(try await KitTests.existingDatabases([free]).isEmpty, "one undroppable database must not stop the reaper")
+        // A parallel test's reaper may have claimed it first (and failed the same way): then the next pass reports it.
+        for _ in 0..<3 where decisions.first(where: { $0.database == env.databaseName })?.action == "keep" {
+            decisions = try await manager.reap(dryRun: false)
+        }
         if let decision = decisions.first(where: { $0.database == env.databaseName }) {
             #expect(decision.action == "failed")
             #expect(decision.reason.contains("errno: 39") && decision.reason.contains("notes.keep"))

@@ -72,12 +72,15 @@ struct DatabaseRegistry: Sendable {
 
     /// Marks `name` as being removed if its record is still in `state`: the reaper's claim before it
     /// drops a database. It decided from a snapshot; if the owner changed the record since — parked
-    /// it at exit, or another process claimed it — this changes nothing and the reaper leaves it.
-    /// A reaper that dies after this leaves a `reaping` record, which the next one finishes.
+    /// it at exit, or another process claimed it — this returns false and the reaper leaves it. A
+    /// record another reaper is removing (`reaping`), or one already gone, is no reason to stop:
+    /// dropping is idempotent. A reaper that dies after this leaves a `reaping` record, which the next one finishes.
     func markReaping(_ name: String, from state: String, _ admin: MySQLConnection) async throws -> Bool {
-        try await admin.run(
-            "UPDATE \(Self.table) SET state = 'reaping' WHERE db_name = ? AND state = ?", [.text(name), .text(state)]
-        ).affectedRows > 0 || state == "reaping"
+        let marked = try await admin.run(
+            "UPDATE \(Self.table) SET state = 'reaping' WHERE db_name = ? AND state = ?", [.text(name), .text(state)])
+        if marked.affectedRows > 0 { return true }
+        let now = try await admin.get("SELECT state FROM \(Self.table) WHERE db_name = ?", [.text(name)])?.decode(String.self, 0)
+        return now == nil || now == "reaping"
     }
 
     /// Records `name` before it is created; `fingerprint` names the schema it is built from.
