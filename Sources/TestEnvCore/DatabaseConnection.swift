@@ -43,6 +43,14 @@ public protocol DatabaseConnection: Actor {
     /// - Throws: the driver's error for the first statement that failed.
     func executeScript(_ sql: String) throws
 
+    /// Runs exactly one statement, without bound parameters, discarding any rows. Text that holds
+    /// a second statement fails as the database reads it (MySQL: a syntax error; SQLite: an error
+    /// naming the rest), so what runs is never more than what the caller checked. Statements the
+    /// binary protocol cannot prepare (`CREATE PROCEDURE`, `CREATE TRIGGER`) run here.
+    ///
+    /// - Throws: the driver's error.
+    func executeStatement(_ sql: String) throws
+
     /// Whether the connection is open and the server answers.
     func isReady() -> Bool
 

@@ -20,6 +20,9 @@ public struct DatabaseErrorKind: Sendable, Hashable, CustomStringConvertible {
     public static let serverUnreachable = DatabaseErrorKind("serverUnreachable")
     /// The server refused the credentials or the user lacks a privilege to connect.
     public static let accessDenied = DatabaseErrorKind("accessDenied")
+    /// The account may not do this: it lacks a privilege on the database, table or server (MySQL
+    /// 1044, 1142, 1227, …), or SQLite's authorizer refused the statement.
+    public static let permissionDenied = DatabaseErrorKind("permissionDenied")
     /// The database named in the connection or statement does not exist.
     public static let unknownDatabase = DatabaseErrorKind("unknownDatabase")
     /// An established connection died, or a read from it timed out.

@@ -138,6 +138,9 @@ public actor MySQLConnection: DatabaseConnection {
     /// Whether `LOCK TABLES` was sent on this connection; ``close()`` unlocks them first.
     private var locksTables = false
 
+    /// Whether the server accepts several statements per text command on this connection (as connected).
+    private var multipleStatementsAllowed = true
+
     /// Clears ``hasChangedSchema``: the schema as it is now is the one to keep.
     public func acceptSchemaChanges() { hasChangedSchema = false }
 
@@ -180,6 +183,31 @@ public actor MySQLConnection: DatabaseConnection {
         defer { forgetStatementsIfLost() }
         try review(script: sql)
         let mysql = try openHandle(for: sql)
+        try allowMultipleStatements(true, on: mysql, for: sql)
+        try runText(sql, on: mysql)
+    }
+
+    /// Runs one statement: the server is told to refuse a second one in the same text, so a
+    /// statement boundary the caller's parser missed is a syntax error, not a hidden statement.
+    public func executeStatement(_ sql: String) throws {
+        defer { forgetStatementsIfLost() }
+        try review(statement: sql)
+        let mysql = try openHandle(for: sql)
+        try allowMultipleStatements(false, on: mysql, for: sql)
+        try runText(sql, on: mysql)
+    }
+
+    /// Switches the server's multi-statement option when it differs (one round trip, only on a change).
+    private func allowMultipleStatements(_ allowed: Bool, on mysql: UnsafeMutablePointer<MYSQL>, for sql: String) throws {
+        guard multipleStatementsAllowed != allowed else { return }
+        guard mysql_set_server_option(mysql, allowed ? MYSQL_OPTION_MULTI_STATEMENTS_ON : MYSQL_OPTION_MULTI_STATEMENTS_OFF) == 0 else {
+            throw failure(connectionError(mysql, operation: "setting the multi-statement option", sql: sql))
+        }
+        multipleStatementsAllowed = allowed
+    }
+
+    /// Sends `sql` through the text protocol and reads every result it produces.
+    private func runText(_ sql: String, on mysql: UnsafeMutablePointer<MYSQL>) throws {
         let length = UInt(sql.utf8.count)
         guard mysql_real_query(mysql, sql, length) == 0 else {
             throw failure(connectionError(mysql, operation: "running a script", sql: sql))

@@ -27,6 +27,10 @@ public struct MySQLErrorCode: RawRepresentable, Sendable, Hashable, CustomString
     public static let databaseAccessDenied = MySQLErrorCode(rawValue: 1044)
     /// 1045: wrong user name or password.
     public static let accessDenied = MySQLErrorCode(rawValue: 1045)
+    /// 1142: the user lacks a privilege on the named table (also 1143 for a column).
+    public static let tableAccessDenied = MySQLErrorCode(rawValue: 1142)
+    /// 1227: the statement needs a privilege the user lacks (`SUPER`, `RELOAD`, `FILE`, `SHUTDOWN`, …).
+    public static let specificAccessDenied = MySQLErrorCode(rawValue: 1227)
     /// 1048: a `NOT NULL` column got NULL.
     public static let columnCannotBeNull = MySQLErrorCode(rawValue: 1048)
     /// 1049: no database of that name.
@@ -80,7 +84,8 @@ public struct MySQLErrorCode: RawRepresentable, Sendable, Hashable, CustomString
     public var kind: DatabaseErrorKind {
         switch self {
         case .socketConnectionFailed, .hostConnectionFailed, .unknownHost: .serverUnreachable
-        case .accessDenied, .databaseAccessDenied: .accessDenied
+        case .accessDenied: .accessDenied
+        case .databaseAccessDenied, .tableAccessDenied, .specificAccessDenied: .permissionDenied
         case .unknownDatabase: .unknownDatabase
         case .serverGone, .serverLost: .connectionLost
         case .tooManyConnections, .userTooManyConnections: .tooManyConnections
@@ -154,6 +159,9 @@ public struct MySQLError: DatabaseDriverError, Hashable {
         switch kind {
         case .serverUnreachable: "Nothing answers there: start the server, or check the host, port and socket."
         case .accessDenied: "The server refused these credentials: check the user name and password (not shown here) and the user's grants."
+        case .permissionDenied where code == .databaseAccessDenied:
+            "The user has no rights on this database: connect to a database it may use, or grant it rights on this one."
+        case .permissionDenied: "The user lacks the privilege this statement needs (the server names it)."
         case .unknownDatabase: "The database does not exist: create it first, or connect without selecting one."
         case .connectionLost: "The connection is gone (server stopped or restarted, or a timeout): open a new connection."
         case .tooManyConnections: "The server has no free connection slot: close unused connections or raise max_connections."

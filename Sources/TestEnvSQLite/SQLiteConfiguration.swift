@@ -15,10 +15,19 @@ public struct SQLiteConfiguration: Sendable, Hashable {
     /// ours is on, as on MySQL's InnoDB.
     public var enforcesForeignKeys: Bool
 
+    /// Whether statements are kept inside this database: `ATTACH`, `DETACH`, `VACUUM INTO` and
+    /// `load_extension()` fail with ``SQLiteResultCode/auth`` (or an attach limit error), and the
+    /// schema table cannot be written directly. TestEnvKit turns it on for the connections it
+    /// hands to tests, as it uses a restricted account on MySQL.
+    public var confinesToDatabase: Bool
+
     /// Creates a configuration; the defaults give a private in-memory database.
-    public init(path: String = ":memory:", busyTimeout: Duration = .seconds(5), enforcesForeignKeys: Bool = true) {
+    public init(
+        path: String = ":memory:", busyTimeout: Duration = .seconds(5), enforcesForeignKeys: Bool = true, confinesToDatabase: Bool = false
+    ) {
         self.path = path
         self.busyTimeout = busyTimeout
         self.enforcesForeignKeys = enforcesForeignKeys
+        self.confinesToDatabase = confinesToDatabase
     }
 }

@@ -86,6 +86,26 @@ public actor SQLiteConnection: DatabaseConnection {
         if configuration.enforcesForeignKeys {
             try executeScript("PRAGMA foreign_keys = ON")
         }
+        if configuration.confinesToDatabase { confine(db) }
+    }
+
+    /// Keeps every statement on this connection inside its own database file: `ATTACH` (and
+    /// `VACUUM INTO`, which attaches its target) is refused by the authorizer and by a limit of no
+    /// attached databases, `load_extension` by the authorizer, and defensive mode forbids writing
+    /// the schema table directly.
+    private func confine(_ db: OpaquePointer) {
+        sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0)
+        testenv_sqlite_db_config_flag(db, SQLITE_DBCONFIG_DEFENSIVE, 1)
+        sqlite3_set_authorizer(db, confinedAuthorizer, nil)
+    }
+
+    /// Runs one of the connection's own steps that attaches internally (`sqlite3_deserialize`)
+    /// without the authorizer of a confined connection, which is restored afterwards.
+    func withoutAuthorizer<T>(_ body: () -> T) -> T {
+        guard configuration.confinesToDatabase, let handle else { return body() }
+        sqlite3_set_authorizer(handle, nil, nil)
+        defer { sqlite3_set_authorizer(handle, confinedAuthorizer, nil) }
+        return body()
     }
 
     public func close() {
@@ -156,6 +176,35 @@ public actor SQLiteConnection: DatabaseConnection {
                 while step == SQLITE_ROW { step = sqlite3_step(statement) }
                 guard step == SQLITE_DONE else { throw error(step, sql: String(cString: sqlite3_sql(statement))) }
             }
+        }
+    }
+
+    /// Runs one statement; text after it other than whitespace, `;` and comments is an error.
+    public func executeStatement(_ sql: String) throws {
+        let db = try openDatabase(for: sql)
+        try sql.withCString { start in
+            var statement: OpaquePointer?
+            var tail: UnsafePointer<CChar>?
+            let rc = sqlite3_prepare_v2(db, start, -1, &statement, &tail)
+            guard rc == SQLITE_OK else { throw error(rc, sql: sql) }
+            defer { sqlite3_finalize(statement) }
+            // A second statement in the text prepares to a statement too; only comments and ";" prepare to nothing.
+            var rest = tail
+            while let current = rest, current.pointee != 0 {
+                var next: OpaquePointer?
+                var nextTail: UnsafePointer<CChar>?
+                guard sqlite3_prepare_v2(db, current, -1, &next, &nextTail) == SQLITE_OK, next == nil else {
+                    sqlite3_finalize(next)
+                    throw SQLiteError(
+                        code: .misuse, message: "the text holds more than one statement; run them one at a time",
+                        sql: sql, path: configuration.path)
+                }
+                rest = nextTail == current ? nil : nextTail
+            }
+            guard let statement else { return }
+            var step = sqlite3_step(statement)
+            while step == SQLITE_ROW { step = sqlite3_step(statement) }
+            guard step == SQLITE_DONE else { throw error(step, sql: sql) }
         }
     }
 
@@ -230,6 +279,26 @@ public actor SQLiteConnection: DatabaseConnection {
         return SQLiteError(code: SQLiteResultCode(rawValue: code), message: message, sql: sql, path: configuration.path)
     }
 }
+
+/// Denies what would reach beyond the connection's database: attaching files (`ATTACH`, `VACUUM
+/// INTO`) and loading extensions.
+private let confinedAuthorizer:
+    @convention(c) (
+        UnsafeMutableRawPointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?
+    ) -> Int32 = { _, action, first, second, _, _ in
+        switch action {
+        case SQLITE_ATTACH, SQLITE_DETACH:
+            return SQLITE_DENY
+        case SQLITE_FUNCTION:
+            // For SQLITE_FUNCTION the function's name is the second argument.
+            guard let name = second.map({ String(cString: $0).lowercased() }) ?? first.map({ String(cString: $0).lowercased() }) else {
+                return SQLITE_OK
+            }
+            return name == "load_extension" ? SQLITE_DENY : SQLITE_OK
+        default:
+            return SQLITE_OK
+        }
+    }
 
 /// A raw connection pointer that may cross threads for `sqlite3_interrupt`, which SQLite documents
 /// as safe to call from any thread while the connection is open; the mutex around it guarantees

@@ -40,6 +40,8 @@ public struct SQLiteResultCode: RawRepresentable, Sendable, Hashable, CustomStri
     public static let constraint = SQLiteResultCode(rawValue: 19)
     /// `SQLITE_MISMATCH`: a value of the wrong type.
     public static let mismatch = SQLiteResultCode(rawValue: 20)
+    /// `SQLITE_AUTH`: the authorizer refused the statement (see ``SQLiteConfiguration/confinesToDatabase``).
+    public static let auth = SQLiteResultCode(rawValue: 23)
     /// `SQLITE_MISUSE`: the library was used incorrectly (for example, a closed connection).
     public static let misuse = SQLiteResultCode(rawValue: 21)
     /// `SQLITE_RANGE`: a parameter index or count is out of range.
@@ -101,6 +103,9 @@ public struct SQLiteError: DatabaseDriverError, Hashable {
         case .busy, .locked: .busy
         case .interrupt: .timeout
         case .misuse, .range, .mismatch: .invalidArgument
+        case .auth: .permissionDenied
+        case .error where ["too many attached databases", "authorization denied", "not authorized"].contains(where: message.hasPrefix):
+            .permissionDenied
         case .error where Self.isSyntaxMessage(message): .syntax
         default: .other
         }
@@ -121,6 +126,8 @@ public struct SQLiteError: DatabaseDriverError, Hashable {
         switch kind {
         case .busy: "Another connection holds a lock on this file: finish its transaction, or raise SQLiteConfiguration.busyTimeout."
         case .syntax: "Check the statement near the token SQLite names; SQLite's dialect differs from MySQL's."
+        case .permissionDenied:
+            "This connection is confined to its own database: ATTACH, VACUUM INTO and load_extension() are refused."
         default: code.primary == .cantOpen ? "Check that the directory exists and is writable." : nil
         }
     }
