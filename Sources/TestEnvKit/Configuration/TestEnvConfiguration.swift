@@ -28,6 +28,7 @@ import TestEnvMySQL
 /// | `TEST_DB_ISOLATION` | `pooled` | `pooled`, `fresh` or `transaction` (see ``IsolationMode``) |
 /// | `TEST_DB_MAX_ENVIRONMENTS` | derived | the most environments a process holds at once (see ``maxConcurrentEnvironments``), 1–10000 |
 /// | `TEST_DB_PARK_TTL` | `86400` | seconds a pooled MySQL database parked at exit waits for the next run; `0`: drop at exit instead |
+/// | `TEST_DB_CONFINEMENT` | `auto` | `auto`, `required` or `off`: whether environments run as a restricted account / confined SQLite connection (see ``ConfinementPolicy``) |
 public struct TestEnvConfiguration: Sendable, Hashable {
     /// The backend asked for.
     public var backend: DatabaseBackend
@@ -72,6 +73,9 @@ public struct TestEnvConfiguration: Sendable, Hashable {
     public var parkTimeToLive: Duration
     /// The most databases kept parked per schema; the reaper drops the oldest beyond it.
     public var parkedPerSchema: Int
+    /// Whether the server (MySQL: a restricted account) and SQLite (an authorizer) keep schema
+    /// scripts and test code inside their databases (`TEST_DB_CONFINEMENT`).
+    public var confinement: ConfinementPolicy = .auto
     /// Whether recycling may find changed reference tables by the server's changed-row counts
     /// (MariaDB `userstat`) instead of checksums. Off only in tests of the checksum path.
     var usesChangeCounts = true
@@ -131,6 +135,7 @@ public struct TestEnvConfiguration: Sendable, Hashable {
         configuration.isolation = try reader.isolation("TEST_DB_ISOLATION") ?? configuration.isolation
         configuration.maxConcurrentEnvironments = try reader.count("TEST_DB_MAX_ENVIRONMENTS", in: 1...10_000)
         if let seconds = try reader.count("TEST_DB_PARK_TTL", in: 0...31_536_000) { configuration.parkTimeToLive = .seconds(seconds) }
+        configuration.confinement = try reader.confinement("TEST_DB_CONFINEMENT") ?? .auto
         return configuration
     }
 }
@@ -161,6 +166,14 @@ struct EnvironmentReader {
             throw invalid(name, value, accepted: "pooled, fresh or transaction")
         }
         return mode
+    }
+
+    func confinement(_ name: String) throws -> ConfinementPolicy? {
+        guard let value = string(name) else { return nil }
+        guard let policy = ConfinementPolicy(rawValue: value.lowercased()) else {
+            throw invalid(name, value, accepted: "auto, required or off")
+        }
+        return policy
     }
 
     func count(_ name: String, in range: ClosedRange<Int>) throws -> Int? {

@@ -305,6 +305,14 @@ extension TestEnvironmentManager {
     }
 
     /// The MySQL admin connection (for tests and the CLI).
+    /// What keeps `backend`'s environments inside their own databases: on MySQL, whether the
+    /// restricted account could be set up (it is, on first use), or why not; on SQLite, the authorizer.
+    ///
+    /// - Throws: the server's error when it cannot be reached.
+    public func boundary(for backend: DatabaseBackend) async throws -> EnvironmentBoundary {
+        try await provider(for: backend).boundary()
+    }
+
     func admin() async throws -> MySQLConnection { try await mysql.admin() }
 
     /// The server-side record of the databases this process creates.

@@ -18,6 +18,9 @@ protocol TestDatabaseProvider: Actor {
     /// The most environments a process should hold at once on this backend.
     func environmentLimit() async throws -> Int
 
+    /// What keeps this backend's environments inside their own databases.
+    func boundary() async throws -> EnvironmentBoundary
+
     /// Waits until resets and drops running off the tests' path have finished.
     func waitForBackgroundWork() async
 

@@ -27,6 +27,10 @@ actor MySQLProvider: TestDatabaseProvider {
     /// The reaper run at the first MySQL use, in the background.
     var startReaper: Task<Void, Never>?
     private let environmentLimitTask = OnceTask<Int>()
+    /// The restricted account environments connect as, or nil when confinement is off or the admin cannot create it.
+    private let restrictedAccount = OnceTask<RestrictedAccount?>()
+    /// Why environments use the configured account, once that is known.
+    private var unconfinedReason: String?
     /// Every database this provider created, recorded before the `CREATE DATABASE`.
     var createdDatabases: Set<String> = []
     /// Per schema fingerprint, the pool of ready databases and what its resets need.
@@ -130,13 +134,81 @@ actor MySQLProvider: TestDatabaseProvider {
         }
     }
 
-    /// A new connection to database `name`; `slot` learns how to stop its statements.
+    /// A new connection to database `name`, as the restricted account when there is one; `slot`
+    /// learns how to stop its statements.
     func connectEnvironment(to name: String, slot: InterruptSlot) async throws -> MySQLConnection {
-        var settings = configuration.mysql
+        var settings = try await environmentSettings()
         settings.database = name
-        let connection = try await MySQLConnection.connect(settings)
+        let connection: MySQLConnection
+        do {
+            connection = try await MySQLConnection.connect(settings)
+        } catch let error as MySQLError where error.kind == .accessDenied && settings.user == RestrictedAccount.user {
+            // Another process reset the account's password (its record was removed meanwhile): set it up again, once.
+            restrictedAccount.forget()
+            settings = try await environmentSettings()
+            settings.database = name
+            connection = try await MySQLConnection.connect(settings)
+        }
         slot.set(killer(of: connection))
         return connection
+    }
+
+    /// How environments connect: the configured server, as the restricted account unless confinement
+    /// is off or the configured account cannot create it (then said once, as a warning).
+    ///
+    /// - Throws: ``TestEnvError/Code/invalidConfiguration`` when confinement is required and unavailable.
+    func environmentSettings() async throws -> MySQLConfiguration {
+        var settings = configuration.mysql
+        // A test statement must not wait forever on a server that stopped answering.
+        settings.readTimeout = configuration.operationTimeout
+        guard configuration.confinement != .off else { return settings }
+        let account = try await restrictedAccount.value { try await self.setUpRestrictedAccount() }
+        return account?.credentials(for: settings) ?? settings
+    }
+
+    private func setUpRestrictedAccount() async throws -> RestrictedAccount? {
+        let admin = try await adminWaitingForSlot()
+        let reason: String
+        let cause: (any Error & Sendable)?
+        if await trackingIsAvailable(admin) {
+            do {
+                let account = try await RestrictedAccount.prepare(admin)
+                logger.debug("TestEnvKit: environments connect as \(account.quotedName), which has rights only on test_ databases")
+                return account
+            } catch let error as MySQLError
+                where error.kind == .permissionDenied || error.kind == .accessDenied || error.code.rawValue == 1396
+            {
+                reason = "\(configuration.mysql.user) may not create TestEnvKit's restricted account (\(error.message))"
+                cause = error
+            }
+        } else {
+            reason = "the tracking database, where the restricted account's password is kept, is not available"
+            cause = nil
+        }
+        let fix =
+            "Grant the configured user CREATE USER and ALL PRIVILEGES ON `test\\_%`.* WITH GRANT OPTION, or set TEST_DB_CONFINEMENT=off to silence this."
+        if configuration.confinement == .required {
+            throw TestEnvError(
+                .invalidConfiguration, "TEST_DB_CONFINEMENT=required, but \(reason). \(fix)", underlying: cause)
+        }
+        unconfinedReason = reason
+        logger.warning(
+            "TestEnvKit: \(reason), so tests connect as \(configuration.mysql.user) itself and only the schema guard keeps schema scripts inside their databases; test code can reach every database that user can. \(fix)"
+        )
+        return nil
+    }
+
+    func boundary() async throws -> EnvironmentBoundary {
+        if configuration.confinement == .off {
+            return EnvironmentBoundary(
+                isEnforced: false,
+                detail: "TEST_DB_CONFINEMENT=off: environments use \(configuration.mysql.user); only the schema guard checks scripts")
+        }
+        if let account = try await restrictedAccount.value({ try await self.setUpRestrictedAccount() }) {
+            return EnvironmentBoundary(
+                isEnforced: true, detail: "the server: environments use \(account.quotedName), with rights only on test_ databases")
+        }
+        return EnvironmentBoundary(isEnforced: false, detail: (unconfinedReason ?? "unknown") + "; only the schema guard checks scripts")
     }
 
     private func killer(of connection: MySQLConnection) -> @Sendable () async -> Void {

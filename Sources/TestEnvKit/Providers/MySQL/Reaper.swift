@@ -62,10 +62,7 @@ enum Reaper {
         }
         let tracked = Set(records.map(\.name))
         records += try await commentRecords(admin, lease: registry.lease).filter { !tracked.contains($0.name) }
-        let inUse = Set(
-            try await admin.all("SELECT DISTINCT DB FROM information_schema.PROCESSLIST WHERE DB LIKE 'test\\_%'", []).map {
-                try $0.decode(String.self, 0)
-            })
+        let inUse = try await databasesInUse(admin)
         var decisions: [ReaperDecision] = []
         var parkedPerSchema: [String: Int] = [:]
         for record in records {
@@ -117,6 +114,11 @@ enum Reaper {
             try await DatabaseDrop.run(record.name, admin: admin)
             try await registry.unregister(record.name, admin)
             return decision
+        } catch let error as any DatabaseDriverError where error.kind == .lockWaitTimeout {
+            // Someone holds a lock on it (a transaction that named one of its tables): in use, so left for a later run.
+            return ReaperDecision(
+                database: record.name, owner: decision.owner, action: "keep",
+                reason: "a connection holds a lock on it (\(error.message)); a later run removes it once that connection ends")
         } catch {
             let message = (error as? any DatabaseDriverError)?.message ?? "\(error)"
             let advice =
@@ -129,6 +131,25 @@ enum Reaper {
                 database: record.name, owner: decision.owner, action: "failed",
                 reason: "\(decision.reason), but dropping it failed: \(message); \(advice)")
         }
+    }
+
+    /// Test databases a connection uses: as its default database, or — where the server tells
+    /// (MariaDB's `metadata_lock_info` plugin, MySQL's `performance_schema`) — through a metadata
+    /// lock, which a transaction that named `test_x.t` without `USE` holds.
+    static func databasesInUse(_ admin: MySQLConnection) async throws -> Set<String> {
+        var names = Set(
+            try await admin.all("SELECT DISTINCT DB FROM information_schema.PROCESSLIST WHERE DB LIKE 'test\\_%'", []).map {
+                try $0.decode(String.self, 0)
+            })
+        for query in [
+            "SELECT DISTINCT TABLE_SCHEMA FROM information_schema.METADATA_LOCK_INFO WHERE TABLE_SCHEMA LIKE 'test\\_%'",
+            "SELECT DISTINCT OBJECT_SCHEMA FROM performance_schema.metadata_locks WHERE OBJECT_SCHEMA LIKE 'test\\_%'",
+        ] {
+            // Either source may be missing (no plugin, performance_schema off): the drop's one-second lock wait still protects.
+            guard let rows = try? await admin.all(query, []) else { continue }
+            names.formUnion(rows.compactMap { try? $0.decode(String.self, 0) })
+        }
+        return names
     }
 
     /// Databases whose tracking row is gone but whose comment names their owner (MariaDB only).

@@ -39,7 +39,7 @@ actor SQLiteProvider: TestDatabaseProvider {
         let template = copiesTemplates(request) ? try await image(of: prepared) : nil
         let file = try newFile()
         if let file, let template { try SQLiteConnection.write(template, to: file) }
-        let settings = SQLiteConfiguration(path: file ?? ":memory:")
+        let settings = SQLiteConfiguration(path: file ?? ":memory:", confinesToDatabase: confines)
         let connection =
             if let template, file == nil {
                 try await SQLiteConnection.open(settings, copying: template)
@@ -67,7 +67,7 @@ actor SQLiteProvider: TestDatabaseProvider {
         let image = try await templates.value(for: prepared.fingerprint) {
             let fingerprint = prepared.fingerprint
             if let kept = try await runOffPool({ TemplateImageCache.read(fingerprint) }) { return kept }
-            let template = try await SQLiteConnection.open()
+            let template = try await SQLiteConnection.open(SQLiteConfiguration(confinesToDatabase: self.confines))
             do {
                 try await prepared.load(into: template, database: ":memory:", otherDatabases: [])
                 let image = try await template.image()
@@ -90,6 +90,15 @@ actor SQLiteProvider: TestDatabaseProvider {
         if keep { return "sqlite3 \(file)" }
         Self.deleteFile(file)
         return nil
+    }
+
+    /// Whether connections refuse `ATTACH`, `VACUUM INTO` and `load_extension` (``ConfinementPolicy``).
+    private nonisolated var confines: Bool { configuration.confinement != .off }
+
+    func boundary() async throws -> EnvironmentBoundary {
+        confines
+            ? EnvironmentBoundary(isEnforced: true, detail: "SQLite's authorizer: ATTACH, VACUUM INTO and load_extension() are refused")
+            : EnvironmentBoundary(isEnforced: false, detail: "TEST_DB_CONFINEMENT=off: connections may ATTACH other files")
     }
 
     /// SQLite needs no server connection; the bound keeps a suite that starts every test at once
