@@ -8,6 +8,7 @@
 /// | `'…'` | string; `\` escapes, `''` doubles | string; `''` doubles |
 /// | `"…"` | string; `\` escapes, `""` doubles | identifier; `""` doubles |
 /// | `` `…` `` | identifier; ` `` ` doubles | identifier; ` `` ` doubles |
+/// | `[…]` | not a quote | identifier, up to the first `]` |
 /// | `-- ` | comment to the end of the line, only with a space or control character after `--` | comment after any `--` |
 /// | `#` | comment to the end of the line | not a comment |
 /// | `/* … */` | comment; `/*! … */` and `/*M! … */` are executable: their text runs | comment |
@@ -25,17 +26,23 @@ public struct SQLLexer: Sendable, Hashable {
     /// Whether the byte opens quoted text (string or quoted identifier).
     public func isQuote(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "`")
+            || (dialect == .sqlite && byte == UInt8(ascii: "["))
     }
 
     /// Whether quoted text opened by `quote` is an identifier rather than a string.
     public func quotesIdentifier(_ quote: UInt8) -> Bool {
-        quote == UInt8(ascii: "`") || (dialect == .sqlite && quote == UInt8(ascii: "\""))
+        quote == UInt8(ascii: "`") || (dialect == .sqlite && (quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "[")))
     }
 
     /// The index just past the quoted text that opens at `start` (the quote character), or the end
     /// of `bytes` when it never closes. A doubled quote stands for itself; on MySQL a backslash
     /// escapes the next byte inside strings.
     public func endOfQuoted(_ bytes: [UInt8], from start: Int) -> Int {
+        if bytes[start] == UInt8(ascii: "[") {
+            // SQLite's [name]: no escapes, no doubling; it ends at the first "]".
+            let close = bytes[(start + 1)...].firstIndex(of: UInt8(ascii: "]"))
+            return close.map { $0 + 1 } ?? bytes.count
+        }
         let quote = bytes[start]
         let escapes = dialect == .mysql && quote != UInt8(ascii: "`")
         var index = start + 1

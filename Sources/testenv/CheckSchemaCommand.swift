@@ -9,7 +9,8 @@ struct CheckSchemaCommand: AsyncParsableCommand {
         abstract: "Load schema scripts into an isolated environment, print what it contains, and remove it.",
         discussion: """
             Counts tables, views, triggers, routines (MySQL) and indexes, and rows per table. \
-            Errors name the file and line and exit non-zero.
+            Every statement the schema guard refuses is listed with its file and line before anything \
+            is loaded; then errors name the file and line and exit non-zero.
             """
     )
 
@@ -30,6 +31,13 @@ struct CheckSchemaCommand: AsyncParsableCommand {
         let schema = Schema(mysql: scripts, sqlite: scripts, databaseStatements: skipDatabaseStatements ? .skip : .refuse)
         let manager = TestEnvironmentManager(configuration: configuration)
         do {
+            // Every refused statement at once, each with its file and line; then the load, which the server checks too.
+            let refusals = try schema.refusedStatements(for: configuration.backend, otherDatabases: await serverDatabases(configuration))
+            if !refusals.isEmpty {
+                let lines = refusals.map(\.description) + ["\(refusals.count) statement(s) refused; nothing was loaded."]
+                FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+                throw ExitCode.failure
+            }
             let inventory = try await TerminalProgress("loading \(files.joined(separator: ", "))").during {
                 try await withIsolatedEnvironment(schema: schema, manager: manager) { environment in
                     try await SchemaInventory.take(of: environment)
@@ -40,6 +48,15 @@ struct CheckSchemaCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             throw ExitCode.failure
         }
+    }
+
+    /// The names of the MySQL server's databases, for the guard's check of qualified names; empty
+    /// for SQLite or when the server does not answer (the load reports that).
+    private func serverDatabases(_ configuration: TestEnvConfiguration) async -> Set<String> {
+        guard configuration.backend == .mysql, let connection = try? await MySQLConnection.connect(configuration.mysql) else { return [] }
+        let rows = try? await connection.all("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA", [])
+        await connection.close()
+        return Set((rows ?? []).compactMap { try? $0.decode(String.self, 0) })
     }
 
     static func text(_ inventory: SchemaInventory) -> String {

@@ -8,7 +8,9 @@ struct SQLToken: Equatable {
         case word
         /// A `` `quoted` `` identifier (or a `"quoted"` one on SQLite).
         case quotedIdentifier
-        /// A string literal, or a MySQL executable comment.
+        /// A string literal; its value is the text between the quotes (doubled quotes undone, backslashes kept).
+        case string
+        /// A comment.
         case opaque
         /// `.`
         case dot
@@ -39,15 +41,11 @@ struct SQLToken: Equatable {
             }
             if lexer.isQuote(byte) {
                 index = lexer.endOfQuoted(bytes, from: index)
-                guard lexer.quotesIdentifier(byte) else {
-                    tokens.append(SQLToken(kind: .opaque, range: start..<index, value: ""))
-                    continue
-                }
                 let inner = String(decoding: bytes[(start + 1)..<max(start + 1, index - 1)], as: UTF8.self)
                 let quote = String(UnicodeScalar(byte))
+                let value = byte == UInt8(ascii: "[") ? inner : inner.replacingOccurrences(of: quote + quote, with: quote)
                 tokens.append(
-                    SQLToken(
-                        kind: .quotedIdentifier, range: start..<index, value: inner.replacingOccurrences(of: quote + quote, with: quote)))
+                    SQLToken(kind: lexer.quotesIdentifier(byte) ? .quotedIdentifier : .string, range: start..<index, value: value))
             } else if let inner = lexer.executableCommentContent(bytes, at: index) {
                 // The server runs what a `/*!40000 … */` comment holds: check it like any other text.
                 index = inner

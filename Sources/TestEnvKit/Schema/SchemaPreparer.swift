@@ -15,19 +15,56 @@ struct PreparedSchema: Sendable {
     func load(into connection: any DatabaseConnection, database: String, otherDatabases: Set<String>) async throws {
         var statementGuard = SchemaStatementGuard(
             isolatedDatabase: database, policy: schema.databaseStatements, dialect: backend, otherDatabases: otherDatabases)
+        var previous: String?
         for script in scripts {
             for statement in script.statements {
                 let location = "\(script.name):\(statement.line)"
                 guard let sql = try statementGuard.review(statement, location: location) else { continue }
                 do {
-                    try await connection.executeScript(sql)
+                    try await connection.executeStatement(sql)
                 } catch let error as any DatabaseDriverError {
                     throw TestEnvError(
-                        .schemaStatementFailed, "the \(backend) database rejected this schema statement: \(error.message)",
+                        .schemaStatementFailed, Self.failureMessage(error, backend: backend, previous: previous),
                         location: location, statement: statement.text, underlying: error)
                 }
+                previous = location
             }
         }
+    }
+
+    private static func failureMessage(_ error: any DatabaseDriverError, backend: DatabaseBackend, previous: String?) -> String {
+        switch error.kind {
+        case .permissionDenied:
+            return "the \(backend) server refused this schema statement for lack of a privilege: \(error.message). "
+                + "Schemas load as an account with rights only on the test's own database; a statement that needs more does not belong in a schema script."
+        case .connectionLost:
+            return "the connection to the server was lost at this statement (\(error.message))"
+                + (previous.map { "; the statement before it (\($0)) may have stopped the server" } ?? "")
+        default:
+            return "the \(backend) database rejected this schema statement: \(error.message)"
+        }
+    }
+
+    /// Every statement of the scripts the schema guard refuses, each naming its file and line —
+    /// not only the first. `otherDatabases`: the server's databases, lower-cased, for qualified names.
+    static func refusals(
+        in scripts: [(name: String, statements: [ScriptStatement])], schema: Schema, backend: DatabaseBackend, otherDatabases: Set<String>
+    )
+        -> [TestEnvError]
+    {
+        var statementGuard = SchemaStatementGuard(
+            isolatedDatabase: "test_review", policy: schema.databaseStatements, dialect: backend, otherDatabases: otherDatabases)
+        var refusals: [TestEnvError] = []
+        for script in scripts {
+            for statement in script.statements {
+                do { _ = try statementGuard.review(statement, location: "\(script.name):\(statement.line)") } catch let error
+                    as TestEnvError
+                {
+                    refusals.append(error)
+                } catch {}
+            }
+        }
+        return refusals
     }
 }
 
@@ -53,21 +90,46 @@ actor SchemaPreparer {
         return try await prepared.value(for: key) {
             try await runOffPool {
                 let contents = try scripts.map { try $0.contents() }
-                let split = try zip(scripts, contents).map { script, text in
-                    let statements = SQLScriptSplitter.split(text, dialect: backend)
-                    guard !statements.isEmpty else {
-                        throw TestEnvError(
-                            .invalidInput,
-                            "the schema script \(script.name) holds no statements: check the path, or whether the export that wrote it failed"
-                        )
-                    }
-                    return (script.name, statements)
-                }
+                let split = try Self.split(scripts, contents: contents, backend: backend)
                 return PreparedSchema(
                     schema: schema, backend: backend,
                     fingerprint: SchemaFingerprint(schema, backend: backend, serverVersion: serverVersion, contents: contents),
                     scripts: split)
             }
         }
+    }
+
+    /// Each script's statements; a script without any is an error.
+    static func split(_ scripts: [SchemaScript], contents: [String], backend: DatabaseBackend) throws -> [(
+        name: String, statements: [ScriptStatement]
+    )] {
+        try zip(scripts, contents).map { script, text in
+            let statements = SQLScriptSplitter.split(text, dialect: backend)
+            guard !statements.isEmpty else {
+                throw TestEnvError(
+                    .invalidInput,
+                    "the schema script \(script.name) holds no statements: check the path, or whether the export that wrote it failed")
+            }
+            return (script.name, statements)
+        }
+    }
+}
+
+extension Schema {
+    /// Every statement of this schema's `backend` scripts that the schema guard refuses, each an
+    /// error naming its file and line, without loading anything. `otherDatabases`: the names of the
+    /// server's other databases, for references such as `other_db.table` (unknown names pass here
+    /// and are checked again when the schema loads).
+    ///
+    /// ```swift
+    /// for refusal in try schema.refusedStatements(for: .mysql) { print(refusal) }
+    /// ```
+    ///
+    /// - Throws: ``TestEnvError/Code/schemaFileUnreadable`` or `invalidInput` for a script with no statement.
+    public func refusedStatements(for backend: DatabaseBackend, otherDatabases: Set<String> = []) throws -> [TestEnvError] {
+        let scripts = scripts(for: backend)
+        let split = try SchemaPreparer.split(scripts, contents: try scripts.map { try $0.contents() }, backend: backend)
+        return PreparedSchema.refusals(
+            in: split, schema: self, backend: backend, otherDatabases: Set(otherDatabases.map { $0.lowercased() }))
     }
 }

@@ -1,8 +1,19 @@
-/// Keeps a schema script inside the isolated database.
+/// Keeps a schema script inside the isolated database, and says early and precisely when it would not.
 ///
-/// Statements that select, create or drop a database are refused or skipped (``DatabaseStatementPolicy``).
-/// Qualified names `db.table` are checked: the script's own database (the one it created or
-/// selected, when skipping) is rewritten to the isolated one; another existing database is refused.
+/// It reads every token of a statement — routine, trigger and event bodies, `SET STATEMENT … FOR`
+/// and executable comments included — and refuses what would act outside the database or on the
+/// whole server: other databases, accounts and grants, server variables, files, plugins, dynamic
+/// SQL, events, `CALL`s of routines the script did not create, and `sql_mode` changes that would
+/// make the server read quotes differently from this guard. Statements that select, create or drop
+/// a database are refused or skipped at the top level (``DatabaseStatementPolicy``) and always
+/// refused inside another statement. Qualified names `db.table` are checked: the script's own
+/// database (the one it created or selected, when skipping) is rewritten to the isolated one;
+/// another existing database is refused. `DEFINER = …` clauses are removed, so the loading account
+/// defines every routine, view and trigger.
+///
+/// It is a parser, and a parser is not a boundary: on MySQL the restricted account
+/// (``ConfinementPolicy``) is, and on SQLite the authorizer. The guard makes the common mistakes
+/// and the known tricks fail early, with the file and line.
 struct SchemaStatementGuard {
     let isolatedDatabase: String
     let policy: DatabaseStatementPolicy
@@ -11,6 +22,10 @@ struct SchemaStatementGuard {
     let otherDatabases: Set<String>
     /// Lower-cased names of databases the script created or selected.
     private(set) var scriptDatabases: Set<String> = []
+    /// Lower-cased names of the procedures the script created (whose bodies passed).
+    private var scriptProcedures: Set<String> = []
+    /// Lower-cased user variables that hold a saved `sql_mode` (`SET @OLD_SQL_MODE=@@SQL_MODE`).
+    private var savedModeVariables: Set<String> = []
 
     init(isolatedDatabase: String, policy: DatabaseStatementPolicy, dialect: DatabaseBackend, otherDatabases: Set<String>) {
         self.isolatedDatabase = isolatedDatabase
@@ -25,35 +40,35 @@ struct SchemaStatementGuard {
     mutating func review(_ statement: ScriptStatement, location: String) throws -> String? {
         let bytes = Array(statement.text.utf8)
         let tokens = SQLToken.tokenize(bytes, dialect: dialect)
-        if isDynamicSQL(tokens) {
-            throw TestEnvError(
-                .schemaStatementRefused,
-                "dynamic SQL (`EXECUTE IMMEDIATE`, `PREPARE … FROM`) cannot be checked to stay inside the isolated database; write the statement itself.",
-                location: location, statement: statement.text)
+        func refuse(_ reason: String) -> TestEnvError {
+            TestEnvError(.schemaStatementRefused, reason, location: location, statement: statement.text)
         }
         if let database = databaseStatementTarget(tokens) {
             guard policy == .skip else {
-                throw TestEnvError(
-                    .schemaStatementRefused,
+                throw refuse(
                     "this statement would leave the isolated database (`USE`, `CREATE`/`DROP`/`ALTER DATABASE` are refused). "
                         + "To load a script that creates its own database, skip such statements: Schema(…, databaseStatements: .skip) "
-                        + "or `testenv check-schema --skip-database-statements`.",
-                    location: location, statement: statement.text)
+                        + "or `testenv check-schema --skip-database-statements`.")
             }
             if let database, !isDrop(tokens) { scriptDatabases.insert(database.lowercased()) }
             return nil
         }
-        return try rewriteQualifiedNames(bytes, tokens, statement: statement, location: location)
+        let scan = TokenScan(tokens: tokens, dialect: dialect)
+        if let reason = scan.refusal(knownProcedures: scriptProcedures, savedModeVariables: savedModeVariables) { throw refuse(reason) }
+        var edits = try qualifiedNameEdits(scan) { refuse($0) }
+        edits += scan.definerClauses().map { ($0, "") }
+        scriptProcedures.formUnion(scan.createdProcedures())
+        savedModeVariables.formUnion(scan.variablesSavingMode())
+        guard !edits.isEmpty else { return statement.text }
+        var rewritten = bytes
+        for (range, replacement) in edits.sorted(by: { $0.0.lowerBound > $1.0.lowerBound }) {
+            rewritten.replaceSubrange(range, with: Array(replacement.utf8))
+        }
+        return String(decoding: rewritten, as: UTF8.self)
     }
 
-    /// For `USE x`, `CREATE|DROP|ALTER DATABASE|SCHEMA [IF [NOT] EXISTS] x`: `.some(x)` (x may be nil
-    /// for `ALTER DATABASE` without a name); for anything else nil.
-    private func isDynamicSQL(_ tokens: [SQLToken]) -> Bool {
-        guard dialect == .mysql, let first = tokens.first?.value.uppercased() else { return false }
-        let second = tokens.count > 1 ? tokens[1].value.uppercased() : ""
-        return first == "PREPARE" || (first == "EXECUTE" && second == "IMMEDIATE")
-    }
-
+    /// For `USE x`, `CREATE|DROP|ALTER DATABASE|SCHEMA [IF [NOT] EXISTS] x` at the start of the
+    /// statement: `.some(x)` (x may be nil for `ALTER DATABASE` without a name); for anything else nil.
     private func databaseStatementTarget(_ tokens: [SQLToken]) -> String?? {
         // MariaDB's `CREATE OR REPLACE DATABASE` drops and recreates: read it as `CREATE DATABASE`.
         var tokens = tokens
@@ -61,9 +76,7 @@ struct SchemaStatementGuard {
             tokens.removeSubrange(1...2)
         }
         let words = tokens.prefix(2).map { $0.kind == .word ? $0.value.uppercased() : "" }
-        if dialect == .sqlite {
-            return ["ATTACH", "DETACH"].contains(words.first) ? .some(nil) : nil
-        }
+        if dialect == .sqlite { return nil }
         if words.first == "USE" { return .some(tokens.dropFirst().first(where: \.isIdentifier)?.value) }
         guard words.count == 2, ["CREATE", "DROP", "ALTER"].contains(words[0]), ["DATABASE", "SCHEMA"].contains(words[1]) else {
             return nil
@@ -78,31 +91,20 @@ struct SchemaStatementGuard {
         tokens.first?.value.uppercased() == "DROP"
     }
 
-    private func rewriteQualifiedNames(_ bytes: [UInt8], _ tokens: [SQLToken], statement: ScriptStatement, location: String) throws
-        -> String
-    {
-        var replacements: [Range<Int>] = []
-        for (index, token) in tokens.enumerated() where token.isIdentifier {
-            guard index + 2 < tokens.count, tokens[index + 1].kind == .dot,
-                tokens[index + 2].isIdentifier || tokens[index + 2].value == "*",
-                index == 0 || tokens[index - 1].kind != .dot
-            else { continue }
-            let qualifier = token.value.lowercased()
-            if qualifier == isolatedDatabase.lowercased() { continue }
-            if scriptDatabases.contains(qualifier) {
-                replacements.append(token.range)
-            } else if otherDatabases.contains(qualifier) {
-                throw TestEnvError(
-                    .schemaStatementRefused,
-                    "this statement refers to database `\(token.value)`, outside the isolated database; a schema may only use its own tables.",
-                    location: location, statement: statement.text)
+    /// Rewrites of the script's own database to the isolated one; throws for another existing database.
+    private func qualifiedNameEdits(_ scan: TokenScan, refuse: (String) -> TestEnvError) throws -> [(Range<Int>, String)] {
+        var edits: [(Range<Int>, String)] = []
+        for qualifier in scan.databaseQualifiers() {
+            let name = qualifier.value.lowercased()
+            if name == isolatedDatabase.lowercased() { continue }
+            if scriptDatabases.contains(name) {
+                edits.append((qualifier.range, "`\(isolatedDatabase)`"))
+            } else if otherDatabases.contains(name) {
+                throw refuse(
+                    "this statement refers to database `\(qualifier.value)`, outside the isolated database; a schema may only use its own tables."
+                )
             }
         }
-        guard !replacements.isEmpty else { return statement.text }
-        var rewritten = bytes
-        for range in replacements.reversed() {
-            rewritten.replaceSubrange(range, with: Array("`\(isolatedDatabase)`".utf8))
-        }
-        return String(decoding: rewritten, as: UTF8.self)
+        return edits
     }
 }
