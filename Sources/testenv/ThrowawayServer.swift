@@ -143,6 +143,10 @@ struct ThrowawayServer: Codable {
         ]
         // Changed rows counted per table: recycling a pooled database then skips checksumming reference tables.
         lines.append("userstat=1")
+        // Metadata locks per connection, so the reaper sees a test database used by qualified name (no USE).
+        if FileManager.default.fileExists(atPath: "/usr/lib/mysql/plugin/metadata_lock_info.so") {
+            lines.append("plugin-load-add=metadata_lock_info.so")
+        }
         // Test data need not survive a crash: no fsync on commit, no doublewrite.
         if !stock { lines += ["innodb_flush_log_at_trx_commit=0", "innodb_doublewrite=0"] }
         return lines.joined(separator: "\n") + "\n"
