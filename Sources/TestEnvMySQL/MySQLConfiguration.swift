@@ -8,7 +8,8 @@
 /// let db = try await MySQLConnection.connect(configuration)
 /// ```
 public struct MySQLConfiguration: Sendable, Hashable, CustomStringConvertible {
-    /// Host name or IP address. `localhost` makes libmariadb use the Unix socket.
+    /// Host name or IP address. `localhost` makes libmariadb use its default Unix socket and ignore
+    /// ``port`` (``endpoint`` says so); use `127.0.0.1` to connect over TCP.
     public var host: String
     /// TCP port.
     public var port: Int
@@ -44,8 +45,12 @@ public struct MySQLConfiguration: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Where the connection goes, for messages: `user@host:port` or `user@socket`, plus `/database`.
+    /// Host `localhost` without a socket says that libmariadb uses its default Unix socket, not the port.
     public var endpoint: String {
-        let place = unixSocket.map { "socket \($0)" } ?? "\(host):\(port)"
+        let place =
+            unixSocket.map { "socket \($0)" }
+            ?? (host == "localhost"
+                ? "localhost (the default Unix socket; the port is not used: for TCP use 127.0.0.1)" : "\(host):\(port)")
         return "'\(user)'@\(place)" + (database.map { "/\($0)" } ?? "")
     }
 

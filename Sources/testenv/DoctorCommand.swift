@@ -29,7 +29,7 @@ struct Doctor {
 
     struct Check: Encodable {
         enum Status: String, Encodable {
-            case ok, failed, skipped
+            case ok, warning, failed, skipped
         }
 
         let name: String
@@ -51,7 +51,7 @@ struct Doctor {
 
         var text: String {
             var lines = checks.map { check -> String in
-                let mark = ["ok": "✓", "failed": "✗", "skipped": "–"][check.status.rawValue]!
+                let mark = ["ok": "✓", "warning": "!", "failed": "✗", "skipped": "–"][check.status.rawValue]!
                 return "\(mark) \(check.name): \(check.detail)" + (check.fix.map { "\n    fix: \($0)" } ?? "")
             }
             lines.append(
@@ -67,8 +67,13 @@ struct Doctor {
         ("TEST_DB_TYPE", "sqlite"), ("TEST_DB_HOST", "127.0.0.1"), ("TEST_DB_PORT", "3306"), ("TEST_DB_USER", "root"),
         ("TEST_DB_PASSWORD", ""), ("TEST_DB_SOCKET", ""), ("DB_TEST_PATH", ":memory:"), ("TEST_DB_REQUIRE", ""), ("CI", ""),
         ("TEST_DB_ISOLATION", "pooled"), ("TEST_DB_MAX_ENVIRONMENTS", "derived"), ("TEST_DB_PARK_TTL", "86400"), ("TEST_DB_TIMEOUT", "120"),
-        ("TEST_DB_KEEP_ON_FAILURE", ""),
+        ("TEST_DB_KEEP_ON_FAILURE", ""), ("TEST_DB_CONFINEMENT", "auto"),
     ]
+
+    /// What the server said to the configured credentials.
+    enum ServerAnswer {
+        case answered, refusedCredentials, unreachable
+    }
 
     func run() async -> Report {
         var report = Report()
@@ -89,14 +94,14 @@ struct Doctor {
         server.reapsAtStart = false
         server.isolation = .fresh
         server.probeTimeout = .seconds(3)
-        let reachable = await checkServer(server, wanted: mysqlWanted, into: &report)
-        if reachable { await checkDatabases(server, wanted: mysqlWanted, into: &report) }
+        let answer = await checkServer(server, wanted: mysqlWanted, into: &report)
+        if answer == .answered { await checkDatabases(server, wanted: mysqlWanted, into: &report) }
         report.checks.append(Check(name: "SQLite", status: .ok, detail: SQLiteConnection.libraryVersion, fix: nil))
-        if mysqlWanted, !reachable, !report.wouldFail {
+        if mysqlWanted, answer == .unreachable, !report.wouldFail {
             report.wouldFallBack = !configuration.requiresRequestedBackend
             report.wouldFail = configuration.requiresRequestedBackend
         }
-        report.checks.append(fallbackCheck(configuration, reachable: reachable))
+        report.checks.append(fallbackCheck(configuration, answer: answer))
         return report
     }
 
@@ -109,8 +114,8 @@ struct Doctor {
         }.joined(separator: ", ")
     }
 
-    /// Reachable, credentials, version and connections. Returns whether the server answered with these credentials.
-    private func checkServer(_ configuration: TestEnvConfiguration, wanted: Bool, into report: inout Report) async -> Bool {
+    /// Reachable, credentials, version and connections.
+    private func checkServer(_ configuration: TestEnvConfiguration, wanted: Bool, into report: inout Report) async -> ServerAnswer {
         let endpoint = configuration.mysql.endpoint
         var settings = configuration.mysql
         settings.database = nil
@@ -136,7 +141,7 @@ struct Doctor {
                 Check(
                     name: "server", status: .ok,
                     detail: "MariaDB/MySQL \(version), max_connections \(maximum), \(inUse) in use\(changeCounting)", fix: nil))
-            return true
+            return .answered
         } catch let error as MySQLError where error.kind == .accessDenied {
             report.checks.append(Check(name: "server reachable", status: .ok, detail: "\(endpoint) answers", fix: nil))
             report.checks.append(
@@ -144,7 +149,7 @@ struct Doctor {
                     name: "credentials", status: failed, detail: "the server refused \(settings.user): \(error.message)",
                     fix: "check TEST_DB_USER and TEST_DB_PASSWORD (wrong credentials never fall back to SQLite)"))
             if wanted { report.wouldFail = true }
-            return false
+            return .refusedCredentials
         } catch {
             report.checks.append(
                 Check(
@@ -152,7 +157,7 @@ struct Doctor {
                     fix:
                         "start a server (eval \"$(testenv server start)\" starts a throwaway one and exports its TEST_DB_* settings), "
                         + "or correct TEST_DB_HOST, TEST_DB_PORT or TEST_DB_SOCKET"))
-            return false
+            return .unreachable
         }
     }
 
@@ -164,6 +169,13 @@ struct Doctor {
             try await manager.cleanupEnvironment(env)
             report.checks.append(
                 Check(name: "privileges", status: .ok, detail: "created and dropped \(env.databaseName)", fix: nil))
+            let boundary = try await manager.boundary(for: .mysql)
+            report.checks.append(
+                boundary.isEnforced
+                    ? Check(name: "boundary", status: .ok, detail: boundary.detail, fix: nil)
+                    : Check(
+                        name: "boundary", status: .warning, detail: boundary.detail,
+                        fix: "grant the user CREATE USER and ALL PRIVILEGES ON `test\\_%`.* WITH GRANT OPTION, so the server enforces it"))
         } catch {
             report.checks.append(
                 Check(
@@ -189,11 +201,19 @@ struct Doctor {
         }
     }
 
-    private func fallbackCheck(_ configuration: TestEnvConfiguration, reachable: Bool) -> Check {
+    private func fallbackCheck(_ configuration: TestEnvConfiguration, answer: ServerAnswer) -> Check {
         guard configuration.backend == .mysql else {
             return Check(name: "fallback", status: .ok, detail: "none: TEST_DB_TYPE asks for SQLite", fix: nil)
         }
-        if reachable { return Check(name: "fallback", status: .ok, detail: "none: MySQL answers", fix: nil) }
+        switch answer {
+        case .answered: return Check(name: "fallback", status: .ok, detail: "none: MySQL answers", fix: nil)
+        case .refusedCredentials:
+            return Check(
+                name: "fallback", status: .failed,
+                detail: "none: the server refused the credentials, and wrong credentials fail the run instead of falling back to SQLite",
+                fix: "check TEST_DB_USER and TEST_DB_PASSWORD")
+        case .unreachable: break
+        }
         if configuration.requiresRequestedBackend {
             return Check(
                 name: "fallback", status: .failed, detail: "none allowed (TEST_DB_REQUIRE or CI is set): MySQL tests would fail",

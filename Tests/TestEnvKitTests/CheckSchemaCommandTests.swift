@@ -75,6 +75,22 @@ private func runToEnd(_ path: String, _ arguments: [String], _ environment: [Str
         #expect(run.status != 0)
         #expect(run.error.contains("\(file.path):3"))
     }
+
+    @Test("check-schema lists every refused statement with its file:line, loads nothing, and exits non-zero")
+    func listsEveryRefusal() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("testenv-hostile-\(UUID().uuidString).sql")
+        let script =
+            backend == "mysql"
+            ? "CREATE TABLE a (id INT);\nSET GLOBAL max_connections = 11;\nCREATE TABLE b (id INT);\nGRANT ALL ON *.* TO nobody;\nSHUTDOWN;\n"
+            : "CREATE TABLE a (id INT);\nATTACH 'x.db' AS x;\nCREATE TABLE b (id INT);\nVACUUM INTO 'y.db';\nSELECT load_extension('z');\n"
+        try script.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let run = try await testenv(["check-schema", "--type", backend, file.path])
+        #expect(run.status != 0)
+        for line in [2, 4, 5] { #expect(run.error.contains("\(file.path):\(line):"), "line \(line) in \(run.error)") }
+        #expect(!run.error.contains("\(file.path):1:"))
+        #expect(run.error.contains("3 statement(s) refused"))
+    }
 }
 
 @Suite struct BenchCommandTests {

@@ -196,6 +196,57 @@ import Testing
         try await manager.registry.unregister(mine, admin)
     }
 
+    @Test(
+        "Three orphans, one held by a transaction that names its table without USE: the reaper removes two at once and keeps the held one as in use"
+    )
+    func heldByQualifiedName() async throws {
+        let dead = try deadPid()
+        let orphans = [
+            try await plantDatabase(host: ProcessIdentity.current.host, pid: dead, leaseSeconds: 600),
+            try await plantDatabase(host: ProcessIdentity.current.host, pid: dead, leaseSeconds: 600),
+            try await plantDatabase(host: ProcessIdentity.current.host, pid: dead, leaseSeconds: 600) { name in
+                let admin = try await manager.admin()
+                try await admin.executeScript("CREATE TABLE \(DatabaseName.quoted(name)).t (i INT)")
+            },
+        ]
+        // No default database: only the metadata lock of the open transaction ties this connection to it.
+        let holder = try await MySQLConnection.connect(KitTests.configuration.mysql)
+        try await holder.executeScript("BEGIN; SELECT COUNT(*) FROM \(DatabaseName.quoted(orphans[2])).t")
+        let started = ContinuousClock.now
+        let decisions = try await manager.reap(dryRun: false)
+        let elapsed = ContinuousClock.now - started
+        let held = decisions.first { $0.database == orphans[2] }
+        #expect(held?.action == "keep", "\(String(describing: held))")
+        #expect(held?.reason.contains("lock") == true || held?.reason == "a connection is using it")
+        #expect(try await KitTests.existingDatabases(Set(orphans)) == [orphans[2]])
+        #expect(elapsed < .seconds(10), "the reaper waited \(elapsed) for a held database")
+        try await holder.executeScript("ROLLBACK")
+        await holder.close()
+        _ = try await manager.reap(dryRun: false)
+        #expect(try await KitTests.existingDatabases(Set(orphans)).isEmpty)
+    }
+
+    @Test("An owner that exited but is still a zombie (not yet waited for by its parent) is dead")
+    func zombieOwnerIsDead() throws {
+        var pid: pid_t = 0
+        let program = strdup("/bin/true")
+        defer { free(program) }
+        let arguments: [UnsafeMutablePointer<CChar>?] = [program, nil]
+        #expect(posix_spawn(&pid, "/bin/true", nil, nil, arguments, environ) == 0)
+        // Not waited for yet: the process table keeps it as a zombie.
+        var state: String?
+        for _ in 0..<200 where state != "Z" {
+            state = ProcessIdentity.state(of: pid)
+            usleep(10_000)
+        }
+        let ticks = ProcessIdentity.startTicks(of: pid)
+        #expect(state == "Z")
+        #expect(ticks != nil)
+        #expect(ProcessIdentity.isAlive(pid: pid, startTicks: ticks ?? 0) == false)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+    }
+
     @Test("A database whose tracking row a server crash lost is still found by the owner in its comment, and removed")
     func ownerCommentSurvivesLostRow() async throws {
         let orphan = DatabaseName.make()

@@ -67,4 +67,74 @@ import Testing
         var statementGuard = SchemaStatementGuard(isolatedDatabase: ":memory:", policy: .refuse, dialect: .sqlite, otherDatabases: [])
         #expect(throws: TestEnvError.self) { try statementGuard.review(statement("ATTACH DATABASE 'other.db' AS other"), location: "s:1") }
     }
+
+    @Test("An alias named like an existing database is not a database; a real qualified table of it is")
+    func aliasIsNotADatabase() throws {
+        var statementGuard = makeGuard(.refuse, others: ["test", "shop"])
+        let view = "CREATE VIEW v AS SELECT test.id, shop.total FROM items AS test JOIN orders shop ON shop.item = test.id"
+        #expect(try statementGuard.review(statement(view), location: "s:1") == view)
+        #expect(throws: TestEnvError.self) {
+            try statementGuard.review(statement("CREATE VIEW w AS SELECT * FROM test.items"), location: "s:2")
+        }
+        #expect(throws: TestEnvError.self) {
+            try statementGuard.review(statement("SELECT test.items.id FROM items AS test"), location: "s:3")
+        }
+    }
+
+    @Test("A mysqldump header and footer load: saved and restored sql_mode, DEFINER clauses removed, own procedures called")
+    func dumpCompatibility() throws {
+        var statementGuard = makeGuard(.refuse)
+        let accepted = [
+            "/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */",
+            "/*!40101 SET NAMES utf8mb4 */",
+            "SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='TRADITIONAL'",
+            "/*!40101 SET SQL_MODE=@OLD_SQL_MODE */",
+            "SET sql_mode = DEFAULT",
+            "CREATE PROCEDURE refresh() BEGIN DELETE FROM totals; INSERT INTO totals SELECT 1; END",
+            "CALL refresh()",
+            "SELECT * FROM t USE INDEX (PRIMARY)",
+        ]
+        for sql in accepted { #expect(try statementGuard.review(statement(sql), location: "s:1") != nil, "\(sql)") }
+        let trigger = try statementGuard.review(
+            statement(
+                "/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER t BEFORE INSERT ON a FOR EACH ROW SET NEW.x = 1 */"
+            ),
+            location: "s:2")
+        #expect(trigger?.contains("DEFINER") == false)
+        #expect(trigger?.contains("TRIGGER t BEFORE INSERT") == true)
+        let view = try statementGuard.review(
+            statement("CREATE ALGORITHM=UNDEFINED DEFINER='app'@'%' SQL SECURITY DEFINER VIEW v AS SELECT 1"), location: "s:3")
+        #expect(view == "CREATE ALGORITHM=UNDEFINED  SQL SECURITY DEFINER VIEW v AS SELECT 1")
+    }
+
+    @Test(
+        "Statements that reach past the database are refused wherever they stand, naming file, line and statement",
+        arguments: [
+            "SHUTDOWN", "SET GLOBAL event_scheduler = ON", "SET @@global.max_connections = 5", "SET a = 1, GLOBAL b = 2",
+            "SET STATEMENT max_statement_time=1 FOR DROP DATABASE shop", "BEGIN NOT ATOMIC DROP DATABASE shop; END",
+            "CREATE PROCEDURE p() BEGIN IF 1 THEN DROP SCHEMA shop; END IF; END", "CALL shop_cleanup()",
+            "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO DELETE FROM t", "CREATE USER x IDENTIFIED BY 'y'", "GRANT ALL ON *.* TO x",
+            "SET PASSWORD = PASSWORD('x')", "KILL CONNECTION 1", "FLUSH TABLES WITH READ LOCK", "INSTALL SONAME 'ha_spider'",
+            "LOAD DATA INFILE '/etc/passwd' INTO TABLE t", "INSERT INTO t SELECT LOAD_FILE('/etc/passwd')",
+            "SELECT 1 INTO OUTFILE '/tmp/x'", "CREATE TABLE t (i INT) DATA DIRECTORY = '/tmp'",
+            "CREATE TABLE f (i INT) ENGINE=FEDERATED CONNECTION='mysql://root@h/db/t'", "SET sql_mode = 'ANSI_QUOTES'",
+            "SET sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')", "SET NAMES gbk",
+            "/*!40000 /*x*/ DROP DATABASE shop */", "CREATE DEFINER=root@localhost PROCEDURE p() SET GLOBAL x = 1",
+        ])
+    func refusedAnywhere(sql: String) {
+        var statementGuard = makeGuard(.skip)
+        let error = #expect(throws: TestEnvError.self, "\(sql)") { try statementGuard.review(statement(sql), location: "hostile.sql:3") }
+        #expect(error?.code == .schemaStatementRefused)
+        #expect(error?.description.contains("hostile.sql:3") == true)
+        #expect(error?.statement == sql)
+    }
+
+    @Test("On SQLite, a [bracketed] identifier does not hide a statement from the splitter, and ATTACH after it is refused")
+    func sqliteBracketedIdentifiers() {
+        let script = "CREATE TABLE items (i);\nCREATE TRIGGER t AFTER INSERT ON items BEGIN SELECT [begin]; END;\nATTACH 'x.db' AS a;"
+        let statements = SQLScriptSplitter.split(script, dialect: .sqlite)
+        #expect(statements.map(\.line) == [1, 2, 3])
+        var statementGuard = SchemaStatementGuard(isolatedDatabase: ":memory:", policy: .skip, dialect: .sqlite, otherDatabases: [])
+        #expect(throws: TestEnvError.self) { try statementGuard.review(statements[2], location: "s:3") }
+    }
 }

@@ -20,14 +20,8 @@ import Testing
         "Server killed mid-run: statements fail promptly with a lost-connection error, and after a restart the reaper leaves no orphan",
         .enabled(if: installedMariaDBD != nil, "mariadb-server is not installed"), .timeLimit(.minutes(3)))
     func serverKilledMidRun() async throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("testenv-killed-\(UUID().uuidString.prefix(8))").path
-        defer { try? FileManager.default.removeItem(atPath: base) }
-        let start = try await testenv(["server", "start", "--json", "--datadir", base])
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(start.output.utf8)) as? [String: Any], "\(start.error)")
-        let server = Server(
-            directory: try #require(json["directory"] as? String), port: try #require(json["port"] as? Int),
-            password: try #require(json["password"] as? String), socket: try #require(json["socket"] as? String),
-            pid: Int32(try #require(json["pid"] as? Int)))
+        let server = try await startServer("testenv-killed")
+        defer { try? FileManager.default.removeItem(atPath: (server.directory as NSString).deletingLastPathComponent) }
         var restarted: Int32?
         let outcome = await capture { try await killAndRestart(server, restarted: &restarted) }
         if let restarted { kill(restarted, SIGKILL) }
@@ -73,6 +67,48 @@ import Testing
         // Only this process's own database stays: its owner is alive, so no reaper may touch it.
         #expect(Set(left).isSubset(of: [env.databaseName]), "orphans left: \(left)")
         await admin.close()
+    }
+
+    @Test(
+        "Server frozen (SIGSTOP): a test's statement fails within about the operation timeout instead of hanging",
+        .enabled(if: installedMariaDBD != nil, "mariadb-server is not installed"), .timeLimit(.minutes(2)))
+    func serverFrozen() async throws {
+        let server = try await startServer("testenv-frozen")
+        let settings = [
+            "TEST_DB_TYPE": "mysql", "TEST_DB_HOST": "127.0.0.1", "TEST_DB_PORT": "\(server.port)", "TEST_DB_PASSWORD": server.password,
+            "TEST_DB_SOCKET": server.socket, "TEST_DB_ISOLATION": "fresh", "TEST_DB_TIMEOUT": "3",
+        ]
+        let outcome = await capture {
+            let manager = TestEnvironmentManager(configuration: try TestEnvConfiguration.fromEnvironment(settings))
+            let env = try await manager.createIsolatedEnvironment()
+            kill(server.pid, SIGSTOP)
+            let clock = ContinuousClock()
+            let frozenAt = clock.now
+            let lost = await driverError { try await env.connection.run("SELECT 1", []) }
+            let waited = clock.now - frozenAt
+            kill(server.pid, SIGCONT)
+            #expect(lost?.kind == .connectionLost, "\(String(describing: lost))")
+            #expect(waited < .seconds(15), "a statement on a frozen server waited \(waited) with TEST_DB_TIMEOUT=3")
+            print("frozen server: the statement failed after \(waited)")
+            try? await manager.cleanupEnvironment(env)
+            await manager.shutdown()
+        }
+        kill(server.pid, SIGCONT)
+        kill(server.pid, SIGKILL)
+        _ = try await testenv(["server", "stop", "--dir", server.directory])
+        try? FileManager.default.removeItem(atPath: (server.directory as NSString).deletingLastPathComponent)
+        try outcome.get()
+    }
+
+    /// Starts a throwaway server under a directory named with `prefix`.
+    private func startServer(_ prefix: String) async throws -> Server {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))").path
+        let start = try await testenv(["server", "start", "--json", "--datadir", base])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(start.output.utf8)) as? [String: Any], "\(start.error)")
+        return Server(
+            directory: try #require(json["directory"] as? String), port: try #require(json["port"] as? Int),
+            password: try #require(json["password"] as? String), socket: try #require(json["socket"] as? String),
+            pid: Int32(try #require(json["pid"] as? Int)))
     }
 
     private func relaunch(_ server: Server) throws -> Int32 {

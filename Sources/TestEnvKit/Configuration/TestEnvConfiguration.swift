@@ -15,7 +15,7 @@ import TestEnvMySQL
 /// | variable | default | meaning |
 /// |---|---|---|
 /// | `TEST_DB_TYPE` | `sqlite` | `sqlite` or `mysql` |
-/// | `TEST_DB_HOST` | `127.0.0.1` | MySQL host |
+/// | `TEST_DB_HOST` | `127.0.0.1` | MySQL host; `localhost` means the default Unix socket (the port is then not used) |
 /// | `TEST_DB_PORT` | `3306` | MySQL port, 1–65535 |
 /// | `TEST_DB_USER` | `root` | MySQL user |
 /// | `TEST_DB_PASSWORD` | empty | MySQL password |
