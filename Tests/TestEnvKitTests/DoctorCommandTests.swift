@@ -23,7 +23,7 @@ import Testing
     func healthy() async throws {
         let (status, checks, report) = try await doctor()
         #expect(status == 0)
-        for name in ["configuration", "server reachable", "credentials", "server", "privileges", "SQLite", "fallback"] {
+        for name in ["configuration", "server reachable", "credentials", "server", "privileges", "boundary", "SQLite", "fallback"] {
             #expect(checks[name]?["status"] as? String == "ok", "\(name): \(checks[name] ?? [:])")
         }
         // Other tests kill processes that hold databases, so orphans may exist right now; they never fail a run.
@@ -32,6 +32,7 @@ import Testing
         #expect(report["would_fall_back"] as? Bool == false)
         #expect((checks["configuration"]?["detail"] as? String)?.contains("TEST_DB_PASSWORD set (not shown)") == true)
         #expect((checks["server"]?["detail"] as? String)?.contains("max_connections") == true)
+        #expect((checks["boundary"]?["detail"] as? String)?.contains("testenv_sandbox") == true)
     }
 
     @Test("doctor with a closed port: the server check fails with a fix, and tests would fall back (exit 1)")
@@ -55,8 +56,12 @@ import Testing
         #expect(run.output.contains("✗ credentials"))
         #expect(run.output.contains("fix: check TEST_DB_USER and TEST_DB_PASSWORD"))
         #expect(!run.output.contains("not-the-password-42"))
+        #expect(!run.output.contains("would run on SQLite"), "doctor must agree with the library: wrong credentials never fall back")
         let (_, checks, report) = try await doctor(["TEST_DB_PASSWORD": "not-the-password-42"])
         #expect(checks["credentials"]?["status"] as? String == "failed")
+        #expect(
+            (checks["fallback"]?["detail"] as? String)?.contains("never") == true
+                || (checks["fallback"]?["detail"] as? String)?.contains("instead of falling back") == true)
         #expect(report["would_fail"] as? Bool == true)
         #expect(report["would_fall_back"] as? Bool == false)
     }

@@ -41,6 +41,26 @@ import Testing
         #expect(error?.statement == "DROP DATABASE IF EXISTS `Chinook`")
     }
 
+    @Test(
+        "A whole mariadb-dump (DEFINER triggers, routines and views, saved and restored modes, LOCK TABLES) loads under the restricted account and works",
+        .mysqlServer)
+    func mariadbDumpLoads() async throws {
+        let dump = FixturePaths.repositoryRoot.appendingPathComponent("Fixtures/mysql/mariadb-dump.sql").path
+        let manager = KitTests.manager { $0.backend = .mysql }
+        let schema = Schema(mysql: [.file(dump)], databaseStatements: .skip)
+        try await withIsolatedEnvironment(schema: schema, manager: manager) { env in
+            let inventory = try await SchemaInventory.take(of: env)
+            #expect([inventory.tables, inventory.views, inventory.triggers, inventory.routines] == [Int]([2, 1, 1, 2]))
+            #expect(inventory.rows == ["customer": 3, "orders": 2])
+            #expect(try await env.connection.get("SELECT name FROM customer WHERE id = 2")?.decode(String.self, 0) == "back\\slash")
+            _ = try await env.connection.run("INSERT INTO orders (customer_id, total) VALUES (3, 7)")
+            #expect(try await env.connection.get("SELECT balance FROM customer WHERE id = 3")?.decode(Double.self, 0) == 7)
+            #expect(try await env.connection.get("SELECT order_count(3)")?.decode(Int.self, 0) == 1)
+            #expect(try await env.connection.all("SELECT id FROM big_orders").count == 2)
+        }
+        await manager.shutdown()
+    }
+
     @Test("A script that creates its own database never touches a real database of that name", .mysqlServer)
     func neverTouchesRealDatabase() async throws {
         let real = "testenv_guard_\(UUID().uuidString.prefix(8).lowercased())"

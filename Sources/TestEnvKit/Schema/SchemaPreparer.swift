@@ -37,6 +37,10 @@ struct PreparedSchema: Sendable {
         case .permissionDenied:
             return "the \(backend) server refused this schema statement for lack of a privilege: \(error.message). "
                 + "Schemas load as an account with rights only on the test's own database; a statement that needs more does not belong in a schema script."
+        case _ where error.nativeCode == 1419 && backend == .mysql:
+            return
+                "the server writes a binary log, and then lets only accounts with SUPER create a function not declared DETERMINISTIC, NO SQL or READS SQL DATA (\(error.message)). "
+                + "Declare the function so, set log_bin_trust_function_creators=1 on the server, or load as the configured user with TEST_DB_CONFINEMENT=off."
         case .connectionLost:
             return "the connection to the server was lost at this statement (\(error.message))"
                 + (previous.map { "; the statement before it (\($0)) may have stopped the server" } ?? "")
