@@ -1,3 +1,6 @@
+import CMariaDB
+import Foundation
+
 /// Where and how ``MySQLConnection`` connects to a MariaDB or MySQL server.
 ///
 /// Its `description` never contains the password, so configurations can be logged.
@@ -50,8 +53,14 @@ public struct MySQLConfiguration: Sendable, Hashable, CustomStringConvertible {
         let place =
             unixSocket.map { "socket \($0)" }
             ?? (host == "localhost"
-                ? "localhost (the default Unix socket; the port is not used: for TCP use 127.0.0.1)" : "\(host):\(port)")
+                ? "localhost (libmariadb's default Unix socket \(Self.defaultSocket); the port is not used: for TCP use 127.0.0.1)"
+                : "\(host):\(port)")
         return "'\(user)'@\(place)" + (database.map { "/\($0)" } ?? "")
+    }
+
+    /// The socket libmariadb uses for host `localhost` when none is configured.
+    static var defaultSocket: String {
+        ProcessInfo.processInfo.environment["MYSQL_UNIX_PORT"].flatMap { $0.isEmpty ? nil : $0 } ?? MARIADB_UNIX_ADDR
     }
 
     public var description: String {

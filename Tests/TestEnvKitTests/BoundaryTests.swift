@@ -165,7 +165,9 @@ import Testing
 
     @Test("Host localhost without a socket says it uses the default Unix socket, not the port")
     func localhostEndpoint() {
-        #expect(MySQLConfiguration(host: "localhost", port: 4444).endpoint.contains("default Unix socket"))
+        let endpoint = MySQLConfiguration(host: "localhost", port: 4444).endpoint
+        #expect(endpoint.contains("default Unix socket /"), "\(endpoint)")
+        #expect(endpoint.contains("port is not used"))
         #expect(MySQLConfiguration(host: "127.0.0.1", port: 4444).endpoint.contains("127.0.0.1:4444"))
     }
 }
