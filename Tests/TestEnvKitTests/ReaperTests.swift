@@ -232,6 +232,33 @@ import Testing
         #expect(try await KitTests.existingDatabases(Set(orphans)).isEmpty)
     }
 
+    @Test("The reaper at a manager's first use runs in the background: an orphan held by a lock does not hold up the first environment")
+    func firstEnvironmentNotHeldUp() async throws {
+        let orphan = try await plantDatabase(host: ProcessIdentity.current.host, pid: try deadPid(), leaseSeconds: 600) { name in
+            let admin = try await manager.admin()
+            try await admin.executeScript("CREATE TABLE \(DatabaseName.quoted(name)).t (i INT)")
+        }
+        let holder = try await MySQLConnection.connect(KitTests.configuration.mysql)
+        try await holder.executeScript("BEGIN; SELECT COUNT(*) FROM \(DatabaseName.quoted(orphan)).t")
+        let starting = KitTests.manager {
+            $0.backend = .mysql
+            $0.isolation = .fresh
+            $0.reapsAtStart = true
+            $0.operationTimeout = .seconds(12)
+        }
+        let started = ContinuousClock.now
+        try await withIsolatedEnvironment(manager: starting) { _ in }
+        let elapsed = ContinuousClock.now - started
+        #expect(elapsed < .seconds(6), "the first environment took \(elapsed) with TEST_DB_TIMEOUT=12 and a held orphan")
+        await starting.waitForBackgroundWork()
+        #expect(try await KitTests.existingDatabases([orphan]) == [orphan], "held: left for a later run")
+        try await holder.executeScript("ROLLBACK")
+        await holder.close()
+        await starting.shutdown()
+        _ = try await manager.reap(dryRun: false)
+        #expect(try await KitTests.existingDatabases([orphan]).isEmpty)
+    }
+
     @Test("An owner that exited but is still a zombie (not yet waited for by its parent) is dead")
     func zombieOwnerIsDead() throws {
         var pid: pid_t = 0

@@ -115,7 +115,7 @@ public enum ConfinementPolicy: String, Sendable, Hashable, CaseIterable {
 }
 
 /// Which boundary keeps a backend's environments inside their own databases, as reported by
-/// ``TestEnvironmentManager/boundary()``.
+/// ``TestEnvironmentManager/boundary(for:)``.
 public struct EnvironmentBoundary: Sendable, Hashable, CustomStringConvertible {
     /// Whether the server (MySQL: privileges of the restricted account) or the library (SQLite: the
     /// authorizer) enforces it; when false, only the schema guard checks schema scripts, and test
