@@ -53,6 +53,37 @@ extension DatabaseConnection {
         return try result.get()
     }
 
+    /// Runs ``withTransaction(_:)``, and runs it again when the database rolled it back to break a
+    /// deadlock or stopped it after a lock wait timeout (``DatabaseErrorKind/deadlock``,
+    /// ``DatabaseErrorKind/lockWaitTimeout``), up to `retries` more times, after a short random
+    /// pause that grows with each attempt. `body` must be safe to run again: everything it did in
+    /// the failed attempt was rolled back. Inside another transaction nothing is retried — the
+    /// outer one was rolled back too, and only its owner can start it again.
+    ///
+    /// ```swift
+    /// try await db.withTransaction(retries: 3) { tx in
+    ///     try tx.run("UPDATE accounts SET balance = balance - 10 WHERE id = 1")
+    ///     try tx.run("UPDATE accounts SET balance = balance + 10 WHERE id = 2")
+    /// }
+    /// ```
+    ///
+    /// - Throws: what ``withTransaction(_:)`` throws, the last attempt's error when all failed.
+    @discardableResult
+    public func withTransaction<T: Sendable>(retries: Int, _ body: @Sendable (isolated Self) throws -> T) async throws -> T {
+        let nested = isInTransaction()
+        var attempt = 0
+        while true {
+            do {
+                return try withTransaction(body)
+            } catch let error as any DatabaseDriverError
+                where [.deadlock, .lockWaitTimeout].contains(error.kind) && attempt < retries && !nested
+            {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(Int64.random(in: 1...5) << min(attempt, 6)))
+            }
+        }
+    }
+
     /// Opens a transaction meant to last for a whole test and be rolled back after it, with the
     /// guard of ``withTransaction(_:)`` on: statements that would commit it implicitly are refused,
     /// and `withTransaction` inside it uses savepoints.

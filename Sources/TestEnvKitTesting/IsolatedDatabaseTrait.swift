@@ -20,6 +20,8 @@ import Testing
 public struct IsolatedDatabaseTrait: TestTrait, SuiteTrait, TestScoping {
     /// The schema each environment loads.
     public let schema: Schema
+    /// How each environment is isolated, or nil for the manager's configured mode.
+    public let mode: IsolationMode?
     /// The manager to use, or nil for the process-wide one.
     public let manager: TestEnvironmentManager?
 
@@ -28,7 +30,7 @@ public struct IsolatedDatabaseTrait: TestTrait, SuiteTrait, TestScoping {
     public func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
         // A suite's own scope runs once around all its tests; environments belong to test cases.
         guard testCase != nil else { return try await function() }
-        try await withIsolatedEnvironment(schema: schema, manager: manager) { environment in
+        try await withIsolatedEnvironment(schema: schema, mode: mode, manager: manager) { environment in
             try await IsolatedEnvironment.$current.withValue(environment) {
                 try await function()
             }
@@ -37,8 +39,15 @@ public struct IsolatedDatabaseTrait: TestTrait, SuiteTrait, TestScoping {
 }
 
 extension Trait where Self == IsolatedDatabaseTrait {
-    /// Gives each test its own isolated environment with `schema` loaded (see ``IsolatedDatabaseTrait``).
-    public static func isolatedDatabase(schema: Schema = Schema(), manager: TestEnvironmentManager? = nil) -> Self {
-        IsolatedDatabaseTrait(schema: schema, manager: manager)
+    /// Gives each test its own isolated environment with `schema` loaded, isolated as `mode` says
+    /// (by default the configured `TEST_DB_ISOLATION`; see ``IsolatedDatabaseTrait``).
+    ///
+    /// ```swift
+    /// @Suite(.isolatedDatabase(schema: .appSchema, mode: .fresh)) struct MigrationTests { … }
+    /// ```
+    public static func isolatedDatabase(schema: Schema = Schema(), mode: IsolationMode? = nil, manager: TestEnvironmentManager? = nil)
+        -> Self
+    {
+        IsolatedDatabaseTrait(schema: schema, mode: mode, manager: manager)
     }
 }

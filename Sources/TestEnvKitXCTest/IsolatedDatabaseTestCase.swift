@@ -22,6 +22,10 @@ open class IsolatedDatabaseTestCase: XCTestCase {
     /// The schema each test's environment loads; override it.
     open var schema: Schema { Schema() }
 
+    /// How each test's environment is isolated; override it (`.fresh`, `.transaction`). By default
+    /// nil: the manager's configured mode (`TEST_DB_ISOLATION`).
+    open var mode: IsolationMode? { nil }
+
     /// The manager that creates the environments; by default the process-wide one.
     open var manager: TestEnvironmentManager {
         get throws { try TestEnvironmentManager.shared() }
@@ -43,7 +47,7 @@ open class IsolatedDatabaseTestCase: XCTestCase {
         try await super.setUp()
         let manager = try manager
         creatingManager = manager
-        currentEnvironment = try await manager.createIsolatedEnvironment(schema: schema)
+        currentEnvironment = try await manager.createIsolatedEnvironment(schema: schema, mode: mode)
     }
 
     open override func tearDown() async throws {

@@ -244,8 +244,18 @@ public actor MySQLConnection: DatabaseConnection {
     /// still be using one.
     private func failure(_ error: MySQLError) -> MySQLError {
         if error.kind == .connectionLost { statementsLost = true }
-        return error
+        guard let lockConflictNote, error.kind == .deadlock || error.kind == .lockWaitTimeout else { return error }
+        var noted = error
+        noted.note = lockConflictNote
+        return noted
     }
+
+    /// Added to deadlock and lock-wait errors on this connection: what its owner knows about why
+    /// locks conflict here (TestEnvKit's transaction mode: tests share one database).
+    @_spi(TestEnvDrivers) public var lockConflictNote: String?
+
+    /// Sets ``lockConflictNote``.
+    @_spi(TestEnvDrivers) public func setLockConflictNote(_ note: String?) { lockConflictNote = note }
 
     /// Closes the cached statements of a connection that died; called when no statement is in use.
     private func forgetStatementsIfLost() {

@@ -128,6 +128,9 @@ public struct MySQLError: DatabaseDriverError, Hashable {
     public let operation: String
     /// The statement that failed, when there was one.
     public let sql: String?
+    /// What the connection's owner knows about this failure beyond the server's message (for
+    /// example, that tests in transaction mode share one database), printed after the advice.
+    public internal(set) var note: String?
 
     /// Creates an error.
     public init(code: MySQLErrorCode, message: String, sqlState: String? = nil, endpoint: String, operation: String, sql: String? = nil) {
@@ -152,6 +155,7 @@ public struct MySQLError: DatabaseDriverError, Hashable {
         var text = "MySQL error \(code)\(state) \(operation) \(preposition) \(endpoint): \(message)"
         if let sql { text += "\n  statement: \(SQLText.abbreviated(sql))" }
         if let advice { text += "\n  \(advice)" }
+        if let note { text += "\n  \(note)" }
         return text
     }
 

@@ -68,32 +68,82 @@ public actor SQLiteConnection: DatabaseConnection {
     }
 
     private func openHandle() throws {
+        let db = try Self.openConfigured(configuration.path, configuration)
+        handle = db
+        interruptibleHandle.withLock { $0 = SQLiteHandle(pointer: db) }
+    }
+
+    /// A new handle on `path`, set up as `configuration` says: extended result codes, busy timeout,
+    /// foreign keys, confinement.
+    private static func openConfigured(_ path: String, _ configuration: SQLiteConfiguration) throws -> OpaquePointer {
         var db: OpaquePointer?
         // NOMUTEX: the actor already serializes every call on this connection.
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(configuration.path, &db, flags, nil)
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
             sqlite3_close_v2(db)
-            throw SQLiteError(
-                code: SQLiteResultCode(rawValue: rc), message: "could not open the database: \(message)", path: configuration.path)
+            throw SQLiteError(code: SQLiteResultCode(rawValue: rc), message: "could not open the database: \(message)", path: path)
         }
-        handle = db
-        interruptibleHandle.withLock { $0 = SQLiteHandle(pointer: db) }
         sqlite3_extended_result_codes(db, 1)
         let timeout = configuration.busyTimeout.components
         sqlite3_busy_timeout(db, Int32(clamping: timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000))
-        if configuration.enforcesForeignKeys {
-            try executeScript("PRAGMA foreign_keys = ON")
+        if configuration.enforcesForeignKeys, sqlite3_exec(db, "PRAGMA foreign_keys = ON", nil, nil, nil) != SQLITE_OK {
+            let error = SQLiteError(
+                code: SQLiteResultCode(rawValue: sqlite3_extended_errcode(db)), message: String(cString: sqlite3_errmsg(db)),
+                sql: "PRAGMA foreign_keys = ON", path: path)
+            sqlite3_close_v2(db)
+            throw error
         }
         if configuration.confinesToDatabase { confine(db) }
+        return db
+    }
+
+    /// The URI other connections in this process open to reach this connection's database, once
+    /// ``shareInMemory(as:)`` made a private in-memory database shareable; nil before.
+    public private(set) var sharedURI: String?
+
+    /// Moves this connection's in-memory database into SQLite's `memdb` VFS under `name`, so that
+    /// other connections of this process — this library's, GRDB's, any driver's — can open it with
+    /// the returned URI (`file:/name?vfs=memdb`), and returns that URI. The content is copied page by
+    /// page (the backup API); the connection keeps its identity, so every reference to it now works
+    /// on the shared database. Prepared statements, `TEMP` tables and connection settings other
+    /// than this configuration's are not carried over. Calling it again returns the same URI.
+    ///
+    /// The shared database lives while at least one connection to it is open.
+    ///
+    /// - Throws: ``SQLiteError`` with `misuse` inside a transaction or for a closed connection.
+    public func shareInMemory(as name: String) throws -> String {
+        if let sharedURI { return sharedURI }
+        let old = try openDatabase(for: "sharing the database")
+        guard sqlite3_get_autocommit(old) != 0 else {
+            throw SQLiteError(code: .misuse, message: "finish the open transaction before sharing the database", path: configuration.path)
+        }
+        let uri = "file:/\(name)?vfs=memdb"
+        let shared = try Self.openConfigured(uri, configuration)
+        let backup = sqlite3_backup_init(shared, "main", old, "main")
+        let copied = backup.map { sqlite3_backup_step($0, -1) } ?? sqlite3_errcode(shared)
+        let finished = backup.map { sqlite3_backup_finish($0) } ?? SQLITE_OK
+        guard copied == SQLITE_DONE, finished == SQLITE_OK else {
+            let error = SQLiteError(
+                code: SQLiteResultCode(rawValue: sqlite3_extended_errcode(shared)), message: String(cString: sqlite3_errmsg(shared)),
+                path: uri)
+            sqlite3_close_v2(shared)
+            throw error
+        }
+        statements.removeAll { sqlite3_finalize($0) }
+        interruptibleHandle.withLock { $0 = SQLiteHandle(pointer: shared) }
+        sqlite3_close_v2(old)
+        handle = shared
+        sharedURI = uri
+        return uri
     }
 
     /// Keeps every statement on this connection inside its own database file: `ATTACH` (and
     /// `VACUUM INTO`, which attaches its target) is refused by the authorizer and by a limit of no
     /// attached databases, `load_extension` by the authorizer, and defensive mode forbids writing
     /// the schema table directly.
-    private func confine(_ db: OpaquePointer) {
+    private static func confine(_ db: OpaquePointer) {
         sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0)
         testenv_sqlite_db_config_flag(db, SQLITE_DBCONFIG_DEFENSIVE, 1)
         sqlite3_set_authorizer(db, confinedAuthorizer, nil)

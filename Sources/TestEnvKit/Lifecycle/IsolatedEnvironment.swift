@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestEnvCore
 
 /// One test's own database: created with the schema loaded, removed by its manager's cleanup.
@@ -33,11 +34,15 @@ public final class IsolatedEnvironment: Sendable, CustomStringConvertible {
     public let isolation: IsolationMode
     /// The fingerprint of the schema it was built from, when it came from a pool or a template.
     public let fingerprint: SchemaFingerprint?
+    /// How to reach the database from more connections.
+    private let access: EnvironmentAccess
+    /// Connections opened with ``connect()``, closed with the environment.
+    private let extraConnections = Mutex<[any DatabaseConnection]>([])
 
     init(
         backend: DatabaseBackend, requestedBackend: DatabaseBackend, fallbackReason: String?, databaseName: String,
         connection: any DatabaseConnection, sqliteFile: String?, isolation: IsolationMode, fingerprint: SchemaFingerprint?,
-        interrupt: @escaping @Sendable () async -> Void
+        interrupt: @escaping @Sendable () async -> Void, access: EnvironmentAccess
     ) {
         self.id = UUID()
         self.backend = backend
@@ -49,6 +54,47 @@ public final class IsolatedEnvironment: Sendable, CustomStringConvertible {
         self.isolation = isolation
         self.fingerprint = fingerprint
         self.interrupt = interrupt
+        self.access = access
+    }
+
+    /// How any driver reaches this environment's database: backend, host, port, user, password,
+    /// socket, database, and a URL (see ``ConnectionInfo``). After a fallback it describes the
+    /// SQLite database. An in-memory SQLite environment is made shareable on first use (a page
+    /// copy, before which `TEMP` tables and prepared statements of ``connection`` are dropped):
+    /// its ``ConnectionInfo/path`` opens it from any connection of this process.
+    ///
+    /// - Throws: a driver error when the database cannot be shared (inside a transaction).
+    public var connectionInfo: ConnectionInfo {
+        get async throws { try await access.details() }
+    }
+
+    /// A second connection to this environment's database, for tests of concurrent behaviour:
+    /// row locks, `SELECT … FOR UPDATE`, two writers. It is closed with the environment; closing
+    /// it earlier is fine. On MySQL it uses the same account as ``connection``; an in-memory SQLite
+    /// environment is made shareable first (see ``connectionInfo``).
+    ///
+    /// ```swift
+    /// let other = try await env.connect()
+    /// try await env.connection.executeScript("BEGIN; UPDATE accounts SET balance = 0 WHERE id = 1")
+    /// await #expect(throws: (any Error).self) { try await other.run("UPDATE accounts SET balance = 1 WHERE id = 1") }
+    /// ```
+    ///
+    /// - Throws: the driver's error when connecting fails.
+    public func connect() async throws -> any DatabaseConnection {
+        let connection = try await access.connect()
+        extraConnections.withLock { $0.append(connection) }
+        return connection
+    }
+
+    /// Closes the connections ``connect()`` opened.
+    func closeExtraConnections() async {
+        for connection in extraConnections.withLock({ connections in
+            defer { connections = [] }
+            return connections
+        }) {
+            if await connection.isInTransaction() { try? await connection.rollback() }
+            await connection.close()
+        }
     }
 
     /// Whether the environment runs on SQLite because MySQL was asked for but could not be reached.

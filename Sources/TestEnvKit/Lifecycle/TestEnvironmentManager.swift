@@ -101,7 +101,8 @@ public actor TestEnvironmentManager {
 // MARK: - Creating
 
 extension TestEnvironmentManager {
-    /// Creates an environment with `schema` loaded, on the configured backend (or SQLite after a fallback).
+    /// Creates an environment with `schema` loaded, on the configured backend (or SQLite after a
+    /// fallback), isolated as `mode` says (by default the configured ``TestEnvConfiguration/isolation``).
     ///
     /// Beyond the bound on environments held at once it waits, in order, for a test to give one back.
     /// Retryable failures (lost connection, deadlock, lock wait, too many connections, busy) are
@@ -111,7 +112,7 @@ extension TestEnvironmentManager {
     /// - Throws: ``TestEnvError``: `schemaStatementRefused` / `schemaStatementFailed` /
     ///   `schemaFileUnreadable` naming file and line, `serverUnreachable`, `accessDenied`,
     ///   `environmentCreationFailed`, `timeout`, `connectionBudgetExhausted`.
-    public func createIsolatedEnvironment(schema: Schema = Schema()) async throws -> IsolatedEnvironment {
+    public func createIsolatedEnvironment(schema: Schema = Schema(), mode: IsolationMode? = nil) async throws -> IsolatedEnvironment {
         let choice: BackendChoice
         let admission: Admission
         let provider: any TestDatabaseProvider
@@ -128,12 +129,13 @@ extension TestEnvironmentManager {
         let admitted = ContinuousClock.now
         do {
             let request = ProviderRequest(
-                schema: schema, isolation: configuration.isolation, slot: InterruptSlot(), limit: admission.limit, beyondLimit: beyondLimit)
+                schema: schema, isolation: mode ?? configuration.isolation, slot: InterruptSlot(), limit: admission.limit,
+                beyondLimit: beyondLimit)
             let database = try await createRetrying(request, on: provider, backend: choice.backend)
             let environment = IsolatedEnvironment(
                 backend: choice.backend, requestedBackend: configuration.backend, fallbackReason: choice.fallbackReason,
                 databaseName: database.name, connection: database.connection, sqliteFile: database.sqliteFile,
-                isolation: configuration.isolation, fingerprint: database.fingerprint, interrupt: database.interrupt)
+                isolation: request.isolation, fingerprint: database.fingerprint, interrupt: database.interrupt, access: database.access)
             live[environment.id] = (environment, admission)
             recorder.update {
                 $0.created += 1
@@ -212,6 +214,7 @@ extension TestEnvironmentManager {
             logger.notice("Not keeping \(environment.databaseName): \(configuration.maxKeptEnvironments) databases are kept already")
         }
         if keep { keptReserved += 1 }
+        await environment.closeExtraConnections()
         let access: String?
         do {
             access = try await provider(for: environment.backend).release(environment, keep: keep)

@@ -32,6 +32,7 @@ protocol TestDatabaseProvider: Actor {
 /// What a test asks a provider for.
 struct ProviderRequest: Sendable {
     let schema: Schema
+    /// The mode asked for: the configured one, or the test's own (`mode:`).
     let isolation: IsolationMode
     /// Learns how to stop what the creation is doing, for the time limit.
     let slot: InterruptSlot
@@ -49,4 +50,6 @@ struct ProvidedDatabase: Sendable {
     let sqliteFile: String?
     let fingerprint: SchemaFingerprint?
     let interrupt: @Sendable () async -> Void
+    /// Connection details and further connections.
+    let access: EnvironmentAccess
 }

@@ -1,6 +1,6 @@
 import Foundation
 import TestEnvCore
-import TestEnvMySQL
+@_spi(TestEnvDrivers) import TestEnvMySQL
 
 /// A schema's pool and what its resets compare against.
 struct PoolEntry: Sendable {
@@ -179,6 +179,9 @@ extension MySQLProvider {
             return name
         }
         let connection = try await connectEnvironment(to: name, slot: slot)
+        await connection.setLockConflictNote(
+            "In transaction mode every test runs in its own transaction on one shared database (\(name)), so tests running at the same time must not write the same rows: use distinct keys per test, or the pooled or fresh mode for these tests (mode: .pooled)."
+        )
         do { try await connection.beginGuardedTransaction() } catch {
             await connection.close()
             throw error

@@ -78,7 +78,18 @@ actor MySQLProvider: TestDatabaseProvider {
     }
 
     func provided(_ name: String, _ connection: MySQLConnection, fingerprint: SchemaFingerprint?) -> ProvidedDatabase {
-        ProvidedDatabase(name: name, connection: connection, sqliteFile: nil, fingerprint: fingerprint, interrupt: killer(of: connection))
+        let access = EnvironmentAccess(
+            details: { [weak self] in
+                guard let self else { throw TestEnvError(.invalidConfiguration, "the environment's manager is gone") }
+                return .mysql(try await self.environmentSettings(), database: name)
+            },
+            connect: { [weak self] in
+                guard let self else { throw TestEnvError(.invalidConfiguration, "the environment's manager is gone") }
+                return try await self.connectEnvironment(to: name, slot: InterruptSlot())
+            })
+        return ProvidedDatabase(
+            name: name, connection: connection, sqliteFile: nil, fingerprint: fingerprint, interrupt: killer(of: connection), access: access
+        )
     }
 
     /// Creates a database, records it, and loads `prepared` into it; returns it with an open

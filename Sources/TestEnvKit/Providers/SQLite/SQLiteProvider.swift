@@ -58,7 +58,21 @@ actor SQLiteProvider: TestDatabaseProvider {
         }
         return ProvidedDatabase(
             name: file ?? ":memory:", connection: connection, sqliteFile: file, fingerprint: template == nil ? nil : prepared.fingerprint,
-            interrupt: { connection.interrupt() })
+            interrupt: { connection.interrupt() }, access: access(to: connection, file: file))
+    }
+
+    /// Details and further connections: a file is opened by its path; an in-memory database is
+    /// moved into the `memdb` VFS under a name of its own when first asked for.
+    private nonisolated func access(to connection: SQLiteConnection, file: String?) -> EnvironmentAccess {
+        let name = "testenv-" + UUID().uuidString.lowercased()
+        let confines = confines
+        let path: @Sendable () async throws -> String = {
+            if let file { return file }
+            return try await connection.shareInMemory(as: name)
+        }
+        return EnvironmentAccess(
+            details: { .sqlite(path: try await path()) },
+            connect: { try await SQLiteConnection.open(SQLiteConfiguration(path: try await path(), confinesToDatabase: confines)) })
     }
 
     /// The template image of `prepared`, built once per fingerprint.
