@@ -8,6 +8,9 @@ let package = Package(
         .library(name: "TestEnvKit", targets: ["TestEnvKit"]),
         .library(name: "TestEnvKitTesting", targets: ["TestEnvKitTesting"]),
         .library(name: "TestEnvKitXCTest", targets: ["TestEnvKitXCTest"]),
+        // The connection API alone (values, rows, errors, transactions), for application code that
+        // uses the drivers without the test manager.
+        .library(name: "TestEnvCore", targets: ["TestEnvCore"]),
         .library(name: "TestEnvMySQL", targets: ["TestEnvMySQL"]),
         .library(name: "TestEnvSQLite", targets: ["TestEnvSQLite"]),
         .executable(name: "testenv", targets: ["testenv"]),
@@ -16,6 +19,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Only for the interop tests (a test target's dependency is not fetched by packages that use TestEnvKit).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C libraries, linked from the system (see scripts/prerequisites.sh).
@@ -80,6 +85,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TestEnvKitXCTests", dependencies: ["TestEnvKitXCTest", "TestEnvTestSupport"]),
+        // Application code on GRDB, tested in TestEnvKit environments.
+        .testTarget(
+            name: "TestEnvGRDBTests",
+            dependencies: ["TestEnvKitTesting", "TestEnvTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "TestEnvExamplesTests",
             dependencies: ["TestEnvExamples", "TestEnvKitTesting", "TestEnvTestSupport", "testenv-seeding-bench"]

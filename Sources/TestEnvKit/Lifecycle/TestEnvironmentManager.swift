@@ -33,7 +33,7 @@ import TestEnvSQLite
 /// databases this manager created. A creation that fails half-way removes what it had created.
 ///
 /// ## Topics
-/// - ``createIsolatedEnvironment(schema:)``
+/// - ``createIsolatedEnvironment(schema:mode:)``
 /// - ``cleanupEnvironment(_:testFailed:)``
 /// - ``cleanupAll()``
 /// - ``statistics``
