@@ -171,4 +171,27 @@ import Testing
         }
         await manager.shutdown()
     }
+
+    @Test("A Date bound as a parameter comes back equal, and a row decodes into a Decodable struct, on the backend of the run")
+    func dateAndDecodableRoundTrip() async throws {
+        struct Event: Decodable, Equatable {
+            let eventId: Int64
+            let happenedAt: Date
+            let endedAt: Date?
+        }
+        let schema = Schema(
+            mysql: [
+                .text("CREATE TABLE events (event_id BIGINT PRIMARY KEY, happened_at DATETIME(6) NOT NULL, ended_at DATETIME(6) NULL)")
+            ],
+            sqlite: [.text("CREATE TABLE events (event_id INTEGER PRIMARY KEY, happened_at TEXT NOT NULL, ended_at TEXT)")])
+        try await withIsolatedEnvironment(schema: schema, manager: KitTests.manager()) { env in
+            let when = Date(timeIntervalSince1970: 1_795_944_605.123456)
+            _ = try await env.connection.run("INSERT INTO events VALUES (1, ?, NULL)", [when.databaseValue])
+            let row = try #require(try await env.connection.get("SELECT * FROM events"))
+            let event = try row.decode(Event.self, keys: .convertFromSnakeCase)
+            #expect(event.eventId == 1)
+            #expect(abs(event.happenedAt.timeIntervalSince(when)) < 0.000_001)
+            #expect(event.endedAt == nil)
+        }
+    }
 }

@@ -65,7 +65,7 @@ public actor DataFactory {
         var checkedOverrides: Set<String> = []
         var rows: [[String: DatabaseValue]] = []
         rows.reserveCapacity(count)
-        var pending: [String: (factory: Factory, key: String, rows: [Int])] = [:]
+        var pending: [String: (factory: Factory, key: String?, rows: [Int])] = [:]
         for index in 0..<count {
             let overrides = customize(index)
             if !checkedOverrides.isSuperset(of: overrides.keys) {
@@ -76,13 +76,46 @@ public actor DataFactory {
             rows.append(values)
             for (column, association) in associations { pending[column, default: (association.0, association.1, [])].rows.append(index) }
         }
+        // Every parent key is known before any parent row is written: a wrong key inserts nothing.
+        var parentKeys: [String: String] = [:]
+        for (column, association) in pending {
+            parentKeys[column] = try await parentKey(association.key, of: association.factory, for: "\(factory.table).\(column)")
+        }
         for (column, association) in pending.sorted(by: { $0.key < $1.key }) {
+            let key = parentKeys[column]!
             let parents = try await createList(association.factory, count: association.rows.count, traits: [])
             for (parent, index) in zip(parents, association.rows) {
-                rows[index][column] = try parent[association.key] ?? missingKey(association.key, association.factory)
+                rows[index][column] = try parent[key] ?? missingKey(key, association.factory)
             }
         }
         return try await insert(rows, into: factory.table)
+    }
+
+    /// Runs `body` with foreign-key checks off on this factory's connection, and turns them back on
+    /// afterwards — for rows that reference each other (a store whose manager is a staff member of
+    /// that store): insert one with a placeholder, the other, then update the first. MySQL:
+    /// `foreign_key_checks`; SQLite: `PRAGMA foreign_keys` (outside a transaction, as SQLite requires).
+    /// Rows written meanwhile are not checked afterwards either: leave the data consistent.
+    ///
+    /// ```swift
+    /// let (store, staff) = try await factory.withoutForeignKeyChecks { factory in
+    ///     let store = try await factory.create(.store, ["manager_staff_id": 1])
+    ///     let staff = try await factory.create(.staff, ["store_id": store["store_id"]!])
+    ///     _ = try await factory.connection.run("UPDATE store SET manager_staff_id = ? WHERE store_id = ?", [staff["staff_id"]!, store["store_id"]!])
+    ///     return (store, staff)
+    /// }
+    /// ```
+    ///
+    /// - Throws: what `body` throws, or the driver's error when the setting cannot be changed.
+    public func withoutForeignKeyChecks<T: Sendable>(_ body: @Sendable (isolated DataFactory) async throws -> T) async throws -> T {
+        let mysql = connection.dialect == .mysql
+        let wasOn =
+            try await connection.get(mysql ? "SELECT @@SESSION.foreign_key_checks" : "PRAGMA foreign_keys")?.decode(Int.self, 0) != 0
+        try await connection.executeScript(mysql ? "SET SESSION foreign_key_checks = 0" : "PRAGMA foreign_keys = OFF")
+        let result: Result<T, any Error>
+        do { result = .success(try await body(self)) } catch { result = .failure(error) }
+        if wasOn { try await connection.executeScript(mysql ? "SET SESSION foreign_key_checks = 1" : "PRAGMA foreign_keys = ON") }
+        return try result.get()
     }
 
     // MARK: Resolving attributes
@@ -107,10 +140,10 @@ public actor DataFactory {
     /// One row's values: fixed values, the next sequence numbers, then the overrides; associations
     /// that still need a row are returned apart.
     private func materialize(_ attributes: [String: FactoryAttribute], table: String, overrides: [String: DatabaseValue])
-        -> (values: [String: DatabaseValue], associations: [String: (Factory, String)])
+        -> (values: [String: DatabaseValue], associations: [String: (Factory, String?)])
     {
         var values = overrides
-        var associations: [String: (Factory, String)] = [:]
+        var associations: [String: (Factory, String?)] = [:]
         for (column, attribute) in attributes where overrides[column] == nil {
             switch attribute {
             case .value(let value): values[column] = value
@@ -124,6 +157,38 @@ public actor DataFactory {
     private func nextCount(_ key: String) -> Int {
         counters[key, default: 0] += 1
         return counters[key]!
+    }
+
+    /// The column of `parent`'s rows an association takes: `key` when given (checked against the
+    /// table), else the table's single-column primary key.
+    private func parentKey(_ key: String?, of parent: Factory, for attribute: String) async throws -> String {
+        if let key {
+            try await validate([key], table: parent.table)
+            return key
+        }
+        let keys = try await primaryKey(of: parent.table)
+        guard keys.count == 1 else {
+            throw TestEnvError(
+                .invalidInput,
+                "`\(attribute)` is an association to `\(parent.table)`, whose primary key is "
+                    + (keys.isEmpty ? "missing" : "(\(keys.joined(separator: ", ")))")
+                    + ": name the parent column it takes with .association(…, key: \"column\")")
+        }
+        return keys[0]
+    }
+
+    /// The primary key columns of `table`, in key order.
+    private func primaryKey(of table: String) async throws -> [String] {
+        let rows: [Row]
+        switch connection.dialect {
+        case .mysql:
+            rows = try await connection.all(
+                "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION",
+                [.text(table)])
+        case .sqlite:
+            rows = try await connection.all("SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk", [.text(table)])
+        }
+        return try rows.map { try $0.decode(String.self, 0) }
     }
 
     private func missingKey(_ key: String, _ factory: Factory) throws -> DatabaseValue {

@@ -7,9 +7,11 @@ public enum FactoryAttribute: Sendable {
     /// A value made from a counter that starts at 1 and is unique per ``DataFactory`` (so per
     /// environment): `.sequence { .text("user\($0)@example.com") }`.
     case sequence(@Sendable (Int) -> DatabaseValue)
-    /// A row created with another factory when no value is given; the attribute gets its `key`
-    /// column (by default the generated id). ``DataFactory/build(_:traits:_:)`` leaves it out.
-    indirect case association(Factory, key: String = "id")
+    /// A row created with another factory when no value is given; the attribute gets the parent
+    /// row's `key` column — by default the parent table's primary key, read from the schema
+    /// (`film_id`, `customer_id`, …), so `key:` is needed only to point at another unique column or
+    /// when the key has several columns. ``DataFactory/build(_:traits:_:)`` leaves it out.
+    indirect case association(Factory, key: String? = nil)
 }
 
 /// The defaults for one table's rows: attribute values, sequences, associations and named traits.

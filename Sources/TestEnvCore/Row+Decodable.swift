@@ -1,0 +1,197 @@
+import Foundation
+
+/// How a `Decodable` type's property names map to column names in ``Row/decode(_:keys:)``.
+public enum RowKeyStrategy: Sendable, Hashable {
+    /// A property reads the column of the same name (matched ignoring case, as MySQL does).
+    case useDefaultKeys
+    /// `customerId` reads `customer_id`, as `JSONDecoder`'s `convertFromSnakeCase` maps keys; a
+    /// column named exactly like the property is used too.
+    case convertFromSnakeCase
+}
+
+extension Row {
+    /// Decodes the whole row into a `Decodable` type, column by property: numbers, text, blobs,
+    /// dates (`Foundation.Date` from `DATETIME`/`TIMESTAMP`, read as UTC), ``DatabaseDate`` and the
+    /// other ``DatabaseValueConvertible`` types; `RawRepresentable` enums through their raw value;
+    /// other nested `Decodable` values from JSON text. Optional properties accept NULL and a
+    /// missing column.
+    ///
+    /// ```swift
+    /// struct Rental: Decodable { let rentalId: Int; let rentalDate: Date; let returnDate: Date? }
+    /// let rental = try row.decode(Rental.self, keys: .convertFromSnakeCase)
+    /// ```
+    ///
+    /// - Throws: ``RowDecodingError`` naming the column, or the type's own decoding error.
+    public func decode<T: Decodable>(_ type: T.Type, keys: RowKeyStrategy = .useDefaultKeys) throws -> T {
+        try T(from: RowDecoder(row: self, keys: keys))
+    }
+}
+
+extension Date: DatabaseValueConvertible {
+    /// Converts `DATETIME`/`TIMESTAMP` values and SQLite text in `YYYY-MM-DD HH:MM:SS[.ffffff]` form,
+    /// read as UTC, and SQLite's numbers (seconds since 1970).
+    public init?(databaseValue: DatabaseValue) {
+        switch databaseValue {
+        case .integer(let seconds): self = Date(timeIntervalSince1970: TimeInterval(seconds))
+        case .double(let seconds): self = Date(timeIntervalSince1970: seconds)
+        case .date(let date): self.init(DatabaseDateTime(date: date, time: DatabaseTime(hour: 0, minute: 0, second: 0)))
+        default:
+            guard let value = DatabaseDateTime(databaseValue: databaseValue) else { return nil }
+            self.init(value)
+        }
+    }
+
+    /// The date as a UTC `DATETIME` with microseconds.
+    public var databaseValue: DatabaseValue {
+        let microseconds = (timeIntervalSince1970 * 1_000_000).rounded()
+        let whole = Int64((microseconds / 1_000_000).rounded(.down))
+        let fraction = Int(microseconds - Double(whole) * 1_000_000)
+        let parts = Self.utc.dateComponents(
+            [.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: TimeInterval(whole)))
+        return .dateTime(
+            DatabaseDateTime(
+                date: DatabaseDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1),
+                time: DatabaseTime(hour: parts.hour ?? 0, minute: parts.minute ?? 0, second: parts.second ?? 0, microsecond: fraction)))
+    }
+
+    private init?(_ value: DatabaseDateTime) {
+        let components = DateComponents(
+            year: value.date.year, month: value.date.month, day: value.date.day, hour: value.time.hour, minute: value.time.minute,
+            second: value.time.second)
+        guard let whole = Self.utc.date(from: components) else { return nil }
+        self = whole.addingTimeInterval(TimeInterval(value.time.microsecond) / 1_000_000)
+    }
+
+    private static let utc: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }()
+}
+
+/// A `Decoder` over one row: a keyed container whose keys are column names.
+private struct RowDecoder: Decoder {
+    let row: Row
+    let keys: RowKeyStrategy
+    var codingPath: [any CodingKey] = []
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        KeyedDecodingContainer(RowContainer<Key>(row: row, keys: keys))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        throw DecodingError.typeMismatch([Any].self, .init(codingPath: codingPath, debugDescription: "a row decodes into a keyed type"))
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer {
+        throw DecodingError.typeMismatch(Any.self, .init(codingPath: codingPath, debugDescription: "a row decodes into a keyed type"))
+    }
+}
+
+private struct RowContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
+    let row: Row
+    let keys: RowKeyStrategy
+    var codingPath: [any CodingKey] { [] }
+    var allKeys: [Key] { row.columns.names.compactMap { Key(stringValue: $0) } }
+
+    /// The column a property reads: its own name, else (snake case) its snake-cased name.
+    func column(for key: Key) -> String? {
+        if row.columns.index(of: key.stringValue) != nil { return key.stringValue }
+        guard keys == .convertFromSnakeCase else { return nil }
+        let snake = Self.snakeCased(key.stringValue)
+        return row.columns.index(of: snake) != nil ? snake : nil
+    }
+
+    func contains(_ key: Key) -> Bool { column(for: key) != nil }
+
+    func decodeNil(forKey key: Key) throws -> Bool {
+        guard let column = column(for: key) else { return true }
+        return row[column]?.isNull ?? true
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        guard let column = column(for: key) else {
+            let name = keys == .convertFromSnakeCase ? Self.snakeCased(key.stringValue) : key.stringValue
+            throw RowDecodingError(column: name, expected: "\(T.self)", problem: .noSuchColumn(available: row.columns.names))
+        }
+        let value = row[column] ?? .null
+        if let convertible = T.self as? any DatabaseValueConvertible.Type {
+            guard let decoded = convertible.init(databaseValue: value) as? T else {
+                throw RowDecodingError(
+                    column: column, expected: "\(T.self)", problem: value.isNull ? .unexpectedNull : .typeMismatch(found: value.kindName))
+            }
+            return decoded
+        }
+        let decoder = ValueDecoder(value: value, column: column)
+        do { return try T(from: decoder) } catch is NeedsJSON { return try decoder.decodeJSON(T.self) }
+    }
+
+    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+        throw DecodingError.typeMismatch([String: Any].self, .init(codingPath: [key], debugDescription: "columns hold no nested rows"))
+    }
+
+    func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
+        throw DecodingError.typeMismatch([Any].self, .init(codingPath: [key], debugDescription: "columns hold no nested rows"))
+    }
+
+    func superDecoder() throws -> any Decoder { RowDecoder(row: row, keys: keys) }
+    func superDecoder(forKey key: Key) throws -> any Decoder { RowDecoder(row: row, keys: keys) }
+
+    /// `rentalDate` → `rental_date`, `URLPath` → `url_path`.
+    static func snakeCased(_ name: String) -> String {
+        var result = ""
+        let characters = Array(name)
+        for (index, character) in characters.enumerated() {
+            if character.isUppercase, index > 0 {
+                let previousLower = characters[index - 1].isLowercase || characters[index - 1].isNumber
+                let nextLower = index + 1 < characters.count && characters[index + 1].isLowercase
+                if previousLower || nextLower { result.append("_") }
+            }
+            result.append(contentsOf: character.lowercased())
+        }
+        return result
+    }
+}
+
+/// Decodes one column's value into a type that is not ``DatabaseValueConvertible``: a
+/// `RawRepresentable` enum through its raw value. A type that asks for a keyed or unkeyed
+/// container is decoded from the column's JSON text instead (``NeedsJSON``).
+private struct ValueDecoder: Decoder, SingleValueDecodingContainer {
+    let value: DatabaseValue
+    let column: String
+    var codingPath: [any CodingKey] { [] }
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> { throw NeedsJSON() }
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer { throw NeedsJSON() }
+    func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
+
+    func decodeNil() -> Bool { value.isNull }
+
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        guard let convertible = T.self as? any DatabaseValueConvertible.Type else { return try T(from: self) }
+        guard let decoded = convertible.init(databaseValue: value) as? T else {
+            throw RowDecodingError(
+                column: column, expected: "\(T.self)", problem: value.isNull ? .unexpectedNull : .typeMismatch(found: value.kindName))
+        }
+        return decoded
+    }
+
+    /// The column's value as JSON, for a structured type.
+    func decodeJSON<T: Decodable>(_ type: T.Type) throws -> T {
+        let data: Data
+        switch value {
+        case .json(let text), .text(let text): data = Data(text.utf8)
+        case .blob(let bytes): data = Data(bytes)
+        default:
+            throw RowDecodingError(
+                column: column, expected: "\(T.self) (as JSON)",
+                problem: value.isNull ? .unexpectedNull : .typeMismatch(found: value.kindName))
+        }
+        return try JSONDecoder().decode(T.self, from: data)
+    }
+}
+
+/// A structured type asked a column for a container: it is read from the column's JSON instead.
+private struct NeedsJSON: Error {}

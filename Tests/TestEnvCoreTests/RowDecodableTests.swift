@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+
+@testable import TestEnvCore
+
+@Suite struct RowDecodableTests {
+    enum Status: String, Decodable { case open, returned }
+    struct Extra: Decodable, Equatable { let late: Bool }
+    struct Rental: Decodable, Equatable {
+        let rentalId: Int
+        let rentalDate: Date
+        let returnDate: Date?
+        let status: Status
+        let note: String?
+        let extra: Extra
+    }
+
+    let row = Row(
+        columns: ColumnNames(["rental_id", "rental_date", "return_date", "status", "extra"]),
+        values: [
+            .integer(7),
+            .dateTime(
+                DatabaseDateTime(
+                    date: DatabaseDate(year: 2026, month: 11, day: 29),
+                    time: DatabaseTime(hour: 9, minute: 30, second: 5, microsecond: 250_000))),
+            .null, .text("open"), .json(#"{"late": true}"#),
+        ])
+
+    @Test("A row decodes into a Decodable type: snake-case columns, a UTC date, NULL and a missing column as nil, an enum, JSON")
+    func decodesRental() throws {
+        let rental = try row.decode(Rental.self, keys: .convertFromSnakeCase)
+        #expect(rental.rentalId == 7)
+        #expect(rental.rentalDate == Date(timeIntervalSince1970: 1_795_944_605.25))
+        #expect(rental.returnDate == nil)
+        #expect(rental.status == .open)
+        #expect(rental.note == nil)
+        #expect(rental.extra == Extra(late: true))
+    }
+
+    @Test("Without the snake-case strategy a property needs a column of its own name; the error names the column and the columns there are")
+    func missingColumnIsNamed() {
+        let error = #expect(throws: RowDecodingError.self) { try row.decode(Rental.self) }
+        #expect(error?.column == "rentalId")
+        #expect(error?.description.contains("rental_id") == true)
+    }
+
+    @Test("A wrong type names the column and what it holds")
+    func typeMismatch() {
+        struct Wrong: Decodable { let status: Int }
+        let error = #expect(throws: RowDecodingError.self) { try row.decode(Wrong.self) }
+        #expect(error?.column == "status")
+    }
+
+    @Test("Date converts both ways: UTC DATETIME with microseconds, and from SQLite text and numbers")
+    func dateConversion() throws {
+        let date = Date(timeIntervalSince1970: 1_795_944_605.25)
+        guard case .dateTime(let value) = date.databaseValue else {
+            Issue.record("not a DATETIME")
+            return
+        }
+        #expect(value.description == "2026-11-29 09:30:05.250000")
+        #expect(Date(databaseValue: .text("2026-11-29 09:30:05.25")) == date)
+        #expect(Date(databaseValue: .integer(1_795_944_605)) == Date(timeIntervalSince1970: 1_795_944_605))
+        #expect(Date(databaseValue: .text("not a date")) == nil)
+    }
+}
