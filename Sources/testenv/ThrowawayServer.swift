@@ -27,8 +27,9 @@ struct ThrowawayServer: Codable {
         case directory, port, socket, password, pid, version
     }
 
-    private static let lastStarted =
-        (ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"] ?? NSTemporaryDirectory()) + "/testenv-server.last"
+    /// The directories of the servers started here, one per line (stopped ones are pruned when read).
+    private static let startedList =
+        (ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"] ?? NSTemporaryDirectory()) + "/testenv-servers.started"
 
     static func start(port: Int?, datadir: String, maxConnections: Int, stock: Bool) async throws -> ThrowawayServer {
         let mariadbd = try tool("mariadbd")
@@ -66,18 +67,38 @@ struct ThrowawayServer: Codable {
         }
     }
 
-    /// The server in `directory`, in TESTENV_SERVER_DIR, or the last one started.
+    /// The server in `directory`, in TESTENV_SERVER_DIR, or the one server started here that still
+    /// runs. With several running it does not guess: the error lists them and says how to choose.
     static func find(_ directory: String?) throws -> ThrowawayServer {
-        let environment = ProcessInfo.processInfo.environment["TESTENV_SERVER_DIR"]
-        let last = try? String(contentsOfFile: lastStarted, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         // An explicit --dir must be right; the variable may point at a server stopped since.
-        let candidates = directory.map { [$0] } ?? [environment, last].compactMap { $0 }
-        guard let data = candidates.lazy.compactMap({ FileManager.default.contents(atPath: "\($0)/server.json") }).first else {
-            throw ServerError(
-                "no server found\(directory.map { " in \($0)" } ?? ""): pass --dir, set TESTENV_SERVER_DIR, or start one with testenv server start"
-            )
+        if let directory = directory ?? ProcessInfo.processInfo.environment["TESTENV_SERVER_DIR"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            guard let server = load(directory) else {
+                throw ServerError("no server found in \(directory): pass --dir of a running one, or start one with testenv server start")
+            }
+            return server
         }
-        return try JSONDecoder().decode(ThrowawayServer.self, from: data)
+        let running = startedServers()
+        guard running.count <= 1 else {
+            throw ServerError(
+                "\(running.count) testenv servers are running: \(running.map(\.directory).joined(separator: ", ")); "
+                    + "choose one with --dir DIR or TESTENV_SERVER_DIR=DIR (each server's directory is in the TESTENV_SERVER_DIR its start printed)")
+        }
+        guard let server = running.first else {
+            throw ServerError("no server found: pass --dir, set TESTENV_SERVER_DIR, or start one with testenv server start")
+        }
+        return server
+    }
+
+    /// The servers started here whose process still runs; the list keeps only those.
+    private static func startedServers() -> [ThrowawayServer] {
+        let lines = ((try? String(contentsOfFile: startedList, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        let running = lines.compactMap(load).filter { kill($0.pid, 0) == 0 }
+        try? (running.map(\.directory).joined(separator: "\n") + "\n").write(toFile: startedList, atomically: true, encoding: .utf8)
+        return running
+    }
+
+    private static func load(_ directory: String) -> ThrowawayServer? {
+        FileManager.default.contents(atPath: "\(directory)/server.json").flatMap { try? JSONDecoder().decode(ThrowawayServer.self, from: $0) }
     }
 
     /// Stops the server (SIGTERM: nothing here needs a clean shutdown; SIGKILL after ten seconds)
@@ -91,9 +112,7 @@ struct ThrowawayServer: Codable {
             kill(pid, SIGKILL)
         }
         try? FileManager.default.removeItem(atPath: directory)
-        if (try? String(contentsOfFile: Self.lastStarted, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) == directory {
-            try? FileManager.default.removeItem(atPath: Self.lastStarted)
-        }
+        _ = Self.startedServers()  // prunes this one
     }
 
     func isAnswering() async -> Bool {
@@ -221,7 +240,8 @@ struct ThrowawayServer: Codable {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         try encoder.encode(self).write(to: URL(fileURLWithPath: "\(directory)/server.json"))
         try (exports + "\n").write(toFile: "\(directory)/env.sh", atomically: true, encoding: .utf8)
-        try directory.write(toFile: Self.lastStarted, atomically: true, encoding: .utf8)
+        let started = Self.startedServers().map(\.directory).filter { $0 != directory } + [directory]
+        try (started.joined(separator: "\n") + "\n").write(toFile: Self.startedList, atomically: true, encoding: .utf8)
     }
 
     /// Runs a command to its end on a dispatch thread, never blocking the cooperative pool.

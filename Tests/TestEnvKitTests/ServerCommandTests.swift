@@ -41,6 +41,38 @@ import Testing
         try checks.get()
     }
 
+    @Test(
+        "testenv server stop without --dir refuses to guess when two servers run, naming both; with one left it stops that one",
+        .enabled(if: installedMariaDBD != nil, "mariadb-server is not installed"), .timeLimit(.minutes(2)))
+    func stopDoesNotGuess() async throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("testenv-two-servers-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        // A private list of started servers, and no TESTENV_SERVER_DIR from the test run.
+        let environment: [String: String?] = ["XDG_RUNTIME_DIR": base, "TESTENV_SERVER_DIR": nil]
+        var directories: [String] = []
+        for _ in 0..<2 {
+            let start = try await testenv(["server", "start", "--json", "--datadir", base], environment: environment)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(start.output.utf8)) as? [String: Any], "\(start.error)")
+            directories.append(try #require(json["directory"] as? String))
+        }
+        let outcome = await capture {
+            let refused = try await testenv(["server", "stop"], environment: environment)
+            #expect(refused.status != 0)
+            #expect(refused.error.contains("2 testenv servers are running"))
+            for directory in directories { #expect(refused.error.contains(directory)) }
+            #expect(directories.allSatisfy { FileManager.default.fileExists(atPath: $0) }, "nothing was stopped")
+            _ = try await testenv(["server", "stop", "--dir", directories[0]], environment: environment)
+            let last = try await testenv(["server", "stop"], environment: environment)
+            #expect(last.status == 0, "\(last.error)")
+            #expect(!FileManager.default.fileExists(atPath: directories[1]))
+        }
+        for directory in directories where FileManager.default.fileExists(atPath: directory) {
+            _ = try? await testenv(["server", "stop", "--dir", directory], environment: environment)
+        }
+        try outcome.get()
+    }
+
     @Test("testenv server start without mariadbd says which package provides it and how to install it")
     func missingServerBinary() async throws {
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("testenv-no-mariadb-\(UUID().uuidString.prefix(8))").path
