@@ -17,7 +17,7 @@ struct GCCommand: AsyncParsableCommand {
     @Flag(help: "List what would be removed and why, and remove nothing.")
     var dryRun = false
 
-    @Flag(help: "Print a JSON array of {database, owner, action, reason}.")
+    @Flag(help: "Print a JSON array of {database, owner, action, reason, databaseExists}.")
     var json = false
 
     func run() async throws {
@@ -34,8 +34,14 @@ struct GCCommand: AsyncParsableCommand {
         }
         let verb = dryRun ? "would remove" : "removed"
         for decision in decisions {
-            print("\(decision.action == "remove" ? verb : "kept"): \(decision.database) — \(decision.reason) (owner: \(decision.owner))")
+            let what = decision.databaseExists ? decision.database : "the tracking row of \(decision.database) (the database is already gone)"
+            let action = ["remove": verb, "keep": "kept", "failed": "could not remove"][decision.action] ?? decision.action
+            print("\(action): \(what) — \(decision.reason) (owner: \(decision.owner))")
         }
-        print("\(decisions.filter { $0.action == "remove" }.count) \(verb), \(decisions.filter { $0.action == "keep" }.count) kept")
+        let removed = decisions.filter { $0.action == "remove" }
+        let databases = removed.filter(\.databaseExists).count
+        print(
+            "\(databases) database\(databases == 1 ? "" : "s") and \(removed.count - databases) stale tracking row\(removed.count - databases == 1 ? "" : "s") \(verb), "
+                + "\(decisions.filter { $0.action == "keep" }.count) kept, \(decisions.filter { $0.action == "failed" }.count) failed")
     }
 }

@@ -335,6 +335,24 @@ extension ReaperTests {
 }
 
 extension ReaperTests {
+    @Test("gc tells databases from stale tracking rows: a row whose database is gone is listed as a row, and removed as one")
+    func staleRowsCountedApart() async throws {
+        let database = try await plantDatabase(host: ProcessIdentity.current.host, pid: try deadPid(), leaseSeconds: 600)
+        let stale = try await plantDatabase(host: ProcessIdentity.current.host, pid: try deadPid(), leaseSeconds: 600)
+        let admin = try await manager.admin()
+        try await admin.executeScript("DROP DATABASE \(DatabaseName.quoted(stale))")  // its row stays, as after a crash mid-drop
+        let dry = try await testenv(["gc", "--dry-run", "--json"])
+        let decisions = try JSONDecoder().decode([ReaperDecision].self, from: Data(dry.output.utf8))
+        #expect(decisions.first { $0.database == database }?.databaseExists == true)
+        #expect(decisions.first { $0.database == stale }?.databaseExists == false)
+        let text = try await testenv(["gc", "--dry-run"])
+        #expect(text.output.contains("would remove: the tracking row of \(stale) (the database is already gone)"))
+        #expect(text.output.contains("stale tracking row"))
+        _ = try await manager.reap(dryRun: false)
+        #expect(try await recordExists(stale) == false)
+        #expect(try await KitTests.existingDatabases([database]).isEmpty)
+    }
+
     @Test("A process killed with SIGKILL while it holds 20 environments: the next reaper removes all 20, its pool, and nothing else")
     func crashCleanup() async throws {
         let bystander = try await manager.createIsolatedEnvironment()

@@ -11,6 +11,9 @@ public struct ReaperDecision: Sendable, Hashable, Codable {
     public let action: String
     /// Why, in words.
     public let reason: String
+    /// Whether the database exists on the server; false for a tracking row whose database is
+    /// already gone (a crash between the drop and the row's delete): only the row is removed.
+    public var databaseExists = true
 }
 
 /// Removes databases whose owner is gone, and only those.
@@ -63,6 +66,10 @@ enum Reaper {
         let tracked = Set(records.map(\.name))
         records += try await commentRecords(admin, lease: registry.lease).filter { !tracked.contains($0.name) }
         let inUse = try await databasesInUse(admin)
+        let existing = Set(
+            try await admin.all("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'test\\_%'", []).map {
+                try $0.decode(String.self, 0)
+            })
         var decisions: [ReaperDecision] = []
         var parkedPerSchema: [String: Int] = [:]
         for record in records {
@@ -79,6 +86,7 @@ enum Reaper {
             if apply, decision.action == "remove" {
                 decision = await remove(record, decision, admin: admin, registry: registry)
             }
+            decision.databaseExists = existing.contains(record.name)
             decisions.append(decision)
             progress?(decisions.count, records.count)
         }
