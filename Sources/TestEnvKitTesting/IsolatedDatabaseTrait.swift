@@ -30,7 +30,10 @@ public struct IsolatedDatabaseTrait: TestTrait, SuiteTrait, TestScoping {
     public func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
         // A suite's own scope runs once around all its tests; environments belong to test cases.
         guard testCase != nil else { return try await function() }
-        try await withIsolatedEnvironment(schema: schema, mode: mode, manager: manager) { environment in
+        try await withIsolatedEnvironment(
+            schema: schema, mode: mode, manager: manager, function: test.name, fileID: test.sourceLocation.fileID,
+            line: test.sourceLocation.line
+        ) { environment in
             try await IsolatedEnvironment.$current.withValue(environment) {
                 try await function()
             }

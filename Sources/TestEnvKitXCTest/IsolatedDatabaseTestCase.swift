@@ -47,7 +47,7 @@ open class IsolatedDatabaseTestCase: XCTestCase {
         try await super.setUp()
         let manager = try manager
         creatingManager = manager
-        currentEnvironment = try await manager.createIsolatedEnvironment(schema: schema, mode: mode)
+        currentEnvironment = try await manager.createIsolatedEnvironment(schema: schema, mode: mode, label: name)
     }
 
     open override func tearDown() async throws {

@@ -1,4 +1,5 @@
 import CSQLite3
+import Foundation
 import Synchronization
 @_spi(TestEnvDrivers) import TestEnvCore
 
@@ -326,7 +327,63 @@ public actor SQLiteConnection: DatabaseConnection {
     func error(_ rc: Int32, sql: String?) -> SQLiteError {
         let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
         let code = handle.map { sqlite3_extended_errcode($0) } ?? rc
-        return SQLiteError(code: SQLiteResultCode(rawValue: code), message: message, sql: sql, path: configuration.path)
+        var error = SQLiteError(code: SQLiteResultCode(rawValue: code), message: message, sql: sql, path: configuration.path)
+        if error.code == .constraintForeignKey, let handle { error.detail = foreignKeyDetail(handle, sql: sql) }
+        return error
+    }
+
+    /// What SQLite's "FOREIGN KEY constraint failed" leaves out: which references the written
+    /// table has and which tables reference it, and the violations `PRAGMA foreign_key_check`
+    /// finds (those of deferred constraints, at `COMMIT`).
+    private func foreignKeyDetail(_ db: OpaquePointer, sql: String?) -> String? {
+        var lines: [String] = []
+        let violations = Self.strings(
+            db, "SELECT \"table\" || ' row ' || COALESCE(rowid, '?') || ' → ' || parent FROM pragma_foreign_key_check")
+        if !violations.isEmpty {
+            lines.append("rows without their parent (PRAGMA foreign_key_check): " + violations.prefix(10).joined(separator: "; "))
+        }
+        if let table = sql.flatMap(Self.writtenTable) {
+            let references = Self.strings(
+                db,
+                "SELECT \"from\" || ' → ' || \"table\" || '(' || COALESCE(\"to\", 'its primary key') || ')' FROM pragma_foreign_key_list(?)",
+                table)
+            if !references.isEmpty { lines.append("\(table) references: " + references.joined(separator: ", ")) }
+            let referencedBy = Self.strings(
+                db,
+                "SELECT m.name || '.' || f.\"from\" FROM sqlite_schema AS m JOIN pragma_foreign_key_list(m.name) AS f WHERE m.type = 'table' AND f.\"table\" = ? COLLATE NOCASE",
+                table)
+            if !referencedBy.isEmpty { lines.append("\(table) is referenced by: " + referencedBy.joined(separator: ", ")) }
+        }
+        return lines.isEmpty ? nil : lines.joined(separator: "\n")
+    }
+
+    /// The table an `INSERT`, `REPLACE`, `UPDATE` or `DELETE` writes, from its leading words.
+    private static func writtenTable(_ sql: String) -> String? {
+        let words = sql.split(whereSeparator: { $0.isWhitespace || $0 == "(" }).prefix(6).map { String($0) }
+        let upper = words.map { $0.uppercased() }
+        let position: Int?
+        if upper.first == "UPDATE" {
+            position = upper.count > 2 && upper[1] == "OR" ? 3 : 1
+        } else if upper.first == "DELETE" {
+            position = upper.firstIndex(of: "FROM").map { $0 + 1 }
+        } else {
+            position = upper.firstIndex(of: "INTO").map { $0 + 1 }
+        }
+        guard let position, position < words.count else { return nil }
+        return words[position].trimmingCharacters(in: CharacterSet(charactersIn: "\"`[]"))
+    }
+
+    /// The first column of every row of a read-only query, as text; empty when it fails.
+    private static func strings(_ db: OpaquePointer, _ sql: String, _ argument: String? = nil) -> [String] {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK, let statement else { return [] }
+        defer { sqlite3_finalize(statement) }
+        if let argument { sqlite3_bind_text(statement, 1, argument, -1, testenv_sqlite_transient()) }
+        var values: [String] = []
+        while sqlite3_step(statement) == SQLITE_ROW {
+            if let text = sqlite3_column_text(statement, 0) { values.append(String(cString: text)) }
+        }
+        return values
     }
 }
 

@@ -85,6 +85,9 @@ public struct SQLiteError: DatabaseDriverError, Hashable {
     public let sql: String?
     /// The database's path (`:memory:` for an in-memory database).
     public let path: String
+    /// What the connection could find out beyond SQLite's message — for a foreign-key failure,
+    /// the references of the table the statement wrote and the rows `PRAGMA foreign_key_check` reports.
+    public internal(set) var detail: String?
 
     /// Creates an error.
     public init(code: SQLiteResultCode, message: String, sql: String? = nil, path: String) {
@@ -118,6 +121,7 @@ public struct SQLiteError: DatabaseDriverError, Hashable {
     public var description: String {
         var text = "SQLite error \(code.rawValue) (\(code)) in \(path): \(message)"
         if let sql { text += "\n  statement: \(SQLText.abbreviated(sql))" }
+        if let detail { text += "\n  " + detail.replacingOccurrences(of: "\n", with: "\n  ") }
         if let advice { text += "\n  \(advice)" }
         return text
     }

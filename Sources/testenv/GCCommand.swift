@@ -34,7 +34,8 @@ struct GCCommand: AsyncParsableCommand {
         }
         let verb = dryRun ? "would remove" : "removed"
         for decision in decisions {
-            let what = decision.databaseExists ? decision.database : "the tracking row of \(decision.database) (the database is already gone)"
+            let what =
+                decision.databaseExists ? decision.database : "the tracking row of \(decision.database) (the database is already gone)"
             let action = ["remove": verb, "keep": "kept", "failed": "could not remove"][decision.action] ?? decision.action
             print("\(action): \(what) — \(decision.reason) (owner: \(decision.owner))")
         }

@@ -61,7 +61,9 @@ struct ServerCommand: AsyncParsableCommand {
     struct Stop: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop the server and delete its directory.")
 
-        @Option(help: "The server's directory (default: TESTENV_SERVER_DIR, else the one server started here that runs; with several, it asks).")
+        @Option(
+            help: "The server's directory (default: TESTENV_SERVER_DIR, else the one server started here that runs; with several, it asks)."
+        )
         var dir: String?
 
         func run() async throws {
@@ -74,7 +76,9 @@ struct ServerCommand: AsyncParsableCommand {
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Say whether the server runs, and where. Exit status 1 when it does not.")
 
-        @Option(help: "The server's directory (default: TESTENV_SERVER_DIR, else the one server started here that runs; with several, it asks).")
+        @Option(
+            help: "The server's directory (default: TESTENV_SERVER_DIR, else the one server started here that runs; with several, it asks)."
+        )
         var dir: String?
 
         @Flag(help: "Print one JSON object.")

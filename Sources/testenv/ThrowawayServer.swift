@@ -81,7 +81,8 @@ struct ThrowawayServer: Codable {
         guard running.count <= 1 else {
             throw ServerError(
                 "\(running.count) testenv servers are running: \(running.map(\.directory).joined(separator: ", ")); "
-                    + "choose one with --dir DIR or TESTENV_SERVER_DIR=DIR (each server's directory is in the TESTENV_SERVER_DIR its start printed)")
+                    + "choose one with --dir DIR or TESTENV_SERVER_DIR=DIR (each server's directory is in the TESTENV_SERVER_DIR its start printed)"
+            )
         }
         guard let server = running.first else {
             throw ServerError("no server found: pass --dir, set TESTENV_SERVER_DIR, or start one with testenv server start")
@@ -98,7 +99,9 @@ struct ThrowawayServer: Codable {
     }
 
     private static func load(_ directory: String) -> ThrowawayServer? {
-        FileManager.default.contents(atPath: "\(directory)/server.json").flatMap { try? JSONDecoder().decode(ThrowawayServer.self, from: $0) }
+        FileManager.default.contents(atPath: "\(directory)/server.json").flatMap {
+            try? JSONDecoder().decode(ThrowawayServer.self, from: $0)
+        }
     }
 
     /// Stops the server (SIGTERM: nothing here needs a clean shutdown; SIGKILL after ten seconds)

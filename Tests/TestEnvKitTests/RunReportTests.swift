@@ -1,4 +1,5 @@
 import Foundation
+import TestEnvKitTesting
 import Testing
 
 @testable import TestEnvKit
@@ -41,5 +42,21 @@ import Testing
         #expect(leakCheck["ok"] as? Bool == true, "leak check: \(leakCheck)")
         #expect((leakCheck["live_environments"] as? [String])?.isEmpty == true)
         #expect((leakCheck["pooled_not_dropped"] as? [String])?.isEmpty == true)
+    }
+
+    @Test("An environment knows the test that asked for it, and the run report's slowest entries name it")
+    func environmentsNameTheirTest() async throws {
+        let label = try await withIsolatedEnvironment(manager: KitTests.manager()) { env in env.label }
+        #expect(label?.contains("environmentsNameTheirTest()") == true, "\(String(describing: label))")
+        #expect(label?.contains("RunReportTests.swift:") == true)
+        let slow = RunReport.Slow(database: "test_x", test: label, acquireMilliseconds: 1)
+        let json = String(decoding: try JSONEncoder().encode(slow), as: UTF8.self)
+        #expect(json.contains("\"test\""))
+    }
+
+    @Test("With the trait, the environment is named after the test", .isolatedDatabase())
+    func traitNamesTheTest() throws {
+        let env = try IsolatedEnvironment.requireCurrent()
+        #expect(env.label?.contains("traitNamesTheTest") == true, "\(String(describing: env.label))")
     }
 }

@@ -169,4 +169,27 @@ import Testing
         await holder.close()
         await waiter.close()
     }
+
+    @Test("A foreign-key failure names the references of the table written, the tables that reference it, and deferred violations")
+    func foreignKeyDetail() async throws {
+        let db = try await SQLiteConnection.open()
+        try await db.executeScript(
+            """
+            CREATE TABLE authors (id INTEGER PRIMARY KEY);
+            CREATE TABLE books (id INTEGER PRIMARY KEY, author_id INTEGER NOT NULL REFERENCES authors(id));
+            CREATE TABLE loans (id INTEGER PRIMARY KEY, book_id INTEGER REFERENCES books(id) DEFERRABLE INITIALLY DEFERRED);
+            INSERT INTO authors VALUES (1); INSERT INTO books VALUES (1, 1);
+            """)
+        let insert = await #expect(throws: SQLiteError.self) { try await db.run("INSERT INTO books (author_id) VALUES (42)") }
+        #expect(insert?.code == .constraintForeignKey)
+        #expect(insert?.description.contains("books references: author_id → authors(id)") == true, "\(String(describing: insert))")
+        let delete = await #expect(throws: SQLiteError.self) { try await db.run("DELETE FROM authors WHERE id = 1") }
+        #expect(delete?.description.contains("authors is referenced by: books.author_id") == true, "\(String(describing: delete))")
+        try await db.beginTransaction()
+        _ = try await db.run("INSERT INTO loans (book_id) VALUES (7)")
+        let commit = await #expect(throws: SQLiteError.self) { try await db.commit() }
+        #expect(commit?.description.contains("loans row 1 → books") == true, "\(String(describing: commit))")
+        try? await db.rollback()
+        await db.close()
+    }
 }

@@ -5,7 +5,7 @@ import Foundation
 /// runs them a few at a time on a few databases instead of building hundreds together.
 ///
 /// Two exceptions keep a test that needs more than one environment from waiting for itself:
-/// - a request made inside an environment's scope (the body of ``withIsolatedEnvironment(schema:mode:manager:isolation:_:)``,
+/// - a request made inside an environment's scope (the body of ``withIsolatedEnvironment(schema:mode:manager:function:fileID:line:isolation:_:)``,
 ///   a test with the `.isolatedDatabase` trait) is admitted at once, beyond the bound;
 /// - when every place is held by a test that has its environment, none is given back for
 ///   ``stallWindow`` and requests wait, the longest waiter is admitted beyond the bound — one per

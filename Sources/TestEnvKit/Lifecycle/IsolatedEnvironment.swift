@@ -36,13 +36,15 @@ public final class IsolatedEnvironment: Sendable, CustomStringConvertible {
     public let fingerprint: SchemaFingerprint?
     /// How to reach the database from more connections.
     private let access: EnvironmentAccess
+    /// The test that asked for it — `signUp() (AppTests/SignUpTests.swift:12)` — when known.
+    public let label: String?
     /// Connections opened with ``connect()``, closed with the environment.
     private let extraConnections = Mutex<[any DatabaseConnection]>([])
 
     init(
         backend: DatabaseBackend, requestedBackend: DatabaseBackend, fallbackReason: String?, databaseName: String,
         connection: any DatabaseConnection, sqliteFile: String?, isolation: IsolationMode, fingerprint: SchemaFingerprint?,
-        interrupt: @escaping @Sendable () async -> Void, access: EnvironmentAccess
+        interrupt: @escaping @Sendable () async -> Void, access: EnvironmentAccess, label: String? = nil
     ) {
         self.id = UUID()
         self.backend = backend
@@ -55,6 +57,7 @@ public final class IsolatedEnvironment: Sendable, CustomStringConvertible {
         self.fingerprint = fingerprint
         self.interrupt = interrupt
         self.access = access
+        self.label = label
     }
 
     /// How any driver reaches this environment's database: backend, host, port, user, password,

@@ -13,7 +13,7 @@ import Synchronization
 ///  "environments": {"created": 180, "reused": 150, "recycled": 149, "discarded": 1, "removed": 178, "kept": 2, "by_fallback": 0},
 ///  "acquire_ms": {"count": 180, "p50": 0.9, "p99": 31.0},
 ///  "admission_wait_ms": {"count": 40, "p50": 0.0, "p99": 120.0},
-///  "slowest": [{"database": "test_…", "acquire_ms": 31.0}],
+///  "slowest": [{"database": "test_…", "test": "signUp() (AppTests/SignUpTests.swift:12)", "acquire_ms": 31.0}],
 ///  "errors_by_kind": {"syntax": 1},
 ///  "kept": [{"database": "test_…", "access": "mariadb --host=… -p test_…"}],
 ///  "leak_check": {"ok": true, "live_environments": [], "pooled_not_dropped": [], "undroppable": []},
@@ -48,10 +48,12 @@ public struct RunReport: Sendable, Encodable {
 
     public struct Slow: Sendable, Encodable {
         public let database: String
+        /// The test that asked for it (`function (file:line)`, the Swift Testing test or the XCTest case), when known.
+        public let test: String?
         public let acquireMilliseconds: Double
 
         enum CodingKeys: String, CodingKey {
-            case database
+            case database, test
             case acquireMilliseconds = "acquire_ms"
         }
     }
@@ -158,7 +160,7 @@ public struct RunReport: Sendable, Encodable {
 enum RunRecorder {
     private struct State {
         var statistics: [UUID: EnvironmentStatistics] = [:]
-        var acquires: [(database: String, milliseconds: Double)] = []
+        var acquires: [(database: String, test: String?, milliseconds: Double)] = []
         var admissionWaits: [Double] = []
         var backends: [String: Int] = [:]
         var requestedBackend: String?
@@ -192,7 +194,7 @@ enum RunRecorder {
             Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         }
         state.withLock { state in
-            state.acquires.append((environment.databaseName, milliseconds(duration)))
+            state.acquires.append((environment.databaseName, environment.label, milliseconds(duration)))
             state.admissionWaits.append(milliseconds(waited))
             state.backends[environment.backend.rawValue, default: 0] += 1
             state.requestedBackend = environment.requestedBackend.rawValue
@@ -240,7 +242,7 @@ enum RunRecorder {
             let waits = state.admissionWaits.sorted()
             report.admissionWait = RunReport.Acquire(count: waits.count, p50: percentile(waits, 0.5), p99: percentile(waits, 0.99))
             report.slowest = state.acquires.sorted { $0.milliseconds > $1.milliseconds }.prefix(5).map {
-                RunReport.Slow(database: $0.database, acquireMilliseconds: $0.milliseconds)
+                RunReport.Slow(database: $0.database, test: $0.test, acquireMilliseconds: $0.milliseconds)
             }
             report.kept = state.kept
             report.leakCheck.liveEnvironments = state.live.map { String($0.split(separator: " ").last ?? "") }.sorted()

@@ -33,7 +33,7 @@ import TestEnvSQLite
 /// databases this manager created. A creation that fails half-way removes what it had created.
 ///
 /// ## Topics
-/// - ``createIsolatedEnvironment(schema:mode:)``
+/// - ``createIsolatedEnvironment(schema:mode:label:)``
 /// - ``cleanupEnvironment(_:testFailed:)``
 /// - ``cleanupAll()``
 /// - ``statistics``
@@ -103,6 +103,7 @@ public actor TestEnvironmentManager {
 extension TestEnvironmentManager {
     /// Creates an environment with `schema` loaded, on the configured backend (or SQLite after a
     /// fallback), isolated as `mode` says (by default the configured ``TestEnvConfiguration/isolation``).
+    /// `label` names the test that asks, in the run report (``RunReport/slowest``) and in messages.
     ///
     /// Beyond the bound on environments held at once it waits, in order, for a test to give one back.
     /// Retryable failures (lost connection, deadlock, lock wait, too many connections, busy) are
@@ -112,7 +113,9 @@ extension TestEnvironmentManager {
     /// - Throws: ``TestEnvError``: `schemaStatementRefused` / `schemaStatementFailed` /
     ///   `schemaFileUnreadable` naming file and line, `serverUnreachable`, `accessDenied`,
     ///   `environmentCreationFailed`, `timeout`, `connectionBudgetExhausted`.
-    public func createIsolatedEnvironment(schema: Schema = Schema(), mode: IsolationMode? = nil) async throws -> IsolatedEnvironment {
+    public func createIsolatedEnvironment(schema: Schema = Schema(), mode: IsolationMode? = nil, label: String? = nil) async throws
+        -> IsolatedEnvironment
+    {
         let choice: BackendChoice
         let admission: Admission
         let provider: any TestDatabaseProvider
@@ -135,7 +138,8 @@ extension TestEnvironmentManager {
             let environment = IsolatedEnvironment(
                 backend: choice.backend, requestedBackend: configuration.backend, fallbackReason: choice.fallbackReason,
                 databaseName: database.name, connection: database.connection, sqliteFile: database.sqliteFile,
-                isolation: request.isolation, fingerprint: database.fingerprint, interrupt: database.interrupt, access: database.access)
+                isolation: request.isolation, fingerprint: database.fingerprint, interrupt: database.interrupt, access: database.access,
+                label: label)
             live[environment.id] = (environment, admission)
             recorder.update {
                 $0.created += 1

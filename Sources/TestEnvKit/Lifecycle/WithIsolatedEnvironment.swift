@@ -19,16 +19,20 @@
 ///   - mode: how this environment is isolated (``IsolationMode``); by default the manager's
 ///     configured mode (`TEST_DB_ISOLATION`). `withIsolatedEnvironment(schema: .app, mode: .fresh)`.
 ///   - manager: the manager to use; by default the process-wide ``TestEnvironmentManager/shared()``.
+///   - function: the caller, filled in: with `fileID` and `line` it names the test in the run report.
+///   - fileID: the caller's file, filled in.
+///   - line: the caller's line, filled in.
 ///   - isolation: the caller's actor, inferred; the body runs on it.
 ///   - body: the test's work, given the environment.
 /// - Throws: what `body` throws; otherwise creation errors (``TestEnvError``) or a cleanup error.
 ///   When both the body and the cleanup fail, the body's error is thrown and the cleanup's logged.
 public func withIsolatedEnvironment<T>(
-    schema: Schema = Schema(), mode: IsolationMode? = nil, manager: TestEnvironmentManager? = nil,
-    isolation: isolated (any Actor)? = #isolation, _ body: (IsolatedEnvironment) async throws -> T
+    schema: Schema = Schema(), mode: IsolationMode? = nil, manager: TestEnvironmentManager? = nil, function: String = #function,
+    fileID: String = #fileID, line: Int = #line, isolation: isolated (any Actor)? = #isolation,
+    _ body: (IsolatedEnvironment) async throws -> T
 ) async throws -> T {
     let manager = try manager ?? TestEnvironmentManager.shared()
-    let environment = try await manager.createIsolatedEnvironment(schema: schema, mode: mode)
+    let environment = try await manager.createIsolatedEnvironment(schema: schema, mode: mode, label: "\(function) (\(fileID):\(line))")
     let result: Result<T, any Error>
     do {
         // Environments asked for inside the body skip the bound's queue: the test holds one already.
