@@ -1,9 +1,5 @@
 import Foundation
-import TestEnvKit
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+@_spi(TestEnvPlatform) import TestEnvKit
 
 /// A private `mariadbd`: its own data directory, socket, loopback port and random root password.
 /// Its settings live in `server.json` (and `env.sh`) in its directory.
@@ -133,7 +129,9 @@ struct ThrowawayServer: Codable {
         let environment = ProcessInfo.processInfo.environment
         let path =
             environment["TESTENV_MARIADB_BIN_DIR"].map { [$0] }
-            ?? (environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/local/sbin"]
+            ?? (environment["PATH"] ?? "").split(separator: ":").map(String.init)
+            // Debian keeps mariadbd in sbin; Homebrew in its bin (Apple silicon, then Intel).
+            + ["/usr/sbin", "/usr/local/sbin", "/opt/homebrew/bin", "/opt/homebrew/sbin", "/usr/local/bin"]
         if let found = path.map({ "\($0)/\(name)" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) { return found }
         throw ServerError(
             "\(name) was not found. It comes with the MariaDB server: on Debian or Ubuntu run `sudo apt-get install -y mariadb-server`, "
@@ -176,19 +174,8 @@ struct ThrowawayServer: Codable {
 
     /// A port the kernel says is free on 127.0.0.1 right now.
     private static func freePort() throws -> Int {
-        let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ServerError("could not open a socket to find a free port") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw ServerError("could not find a free port on 127.0.0.1") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard let port = Platform.freeLoopbackPort() else { throw ServerError("could not find a free port on 127.0.0.1") }
+        return port
     }
 
     /// Starts `path` in the background, detached from our output, so it outlives this process and

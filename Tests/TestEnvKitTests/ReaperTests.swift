@@ -2,7 +2,7 @@ import Foundation
 import TestEnvTestSupport
 import Testing
 
-@testable import TestEnvKit
+@_spi(TestEnvPlatform) @testable import TestEnvKit
 
 /// Serialized: each test reaps, and must not race the others' planted databases.
 @Suite(.mysqlServer, .serialized) struct ReaperTests {
@@ -265,19 +265,20 @@ import Testing
         let program = strdup("/bin/true")
         defer { free(program) }
         let arguments: [UnsafeMutablePointer<CChar>?] = [program, nil]
-        #expect(posix_spawn(&pid, "/bin/true", nil, nil, arguments, environ) == 0)
+        #expect(posix_spawn(&pid, "/bin/true", nil, nil, arguments, nil) == 0)
         // Not waited for yet: the process table keeps it as a zombie.
-        var state: String?
-        for _ in 0..<200 where state != "Z" {
-            state = ProcessIdentity.state(of: pid)
+        var state = Platform.ProcessState.running
+        for _ in 0..<200 where state != .zombie {
+            state = Platform.state(of: pid)
             usleep(10_000)
         }
-        let ticks = ProcessIdentity.startTicks(of: pid)
-        #expect(state == "Z")
-        #expect(ticks != nil)
-        #expect(ProcessIdentity.isAlive(pid: pid, startTicks: ticks ?? 0) == false)
+        let started = Platform.startTime(of: pid)
+        #expect(state == .zombie)
+        #expect(started != nil)
+        #expect(ProcessIdentity.isAlive(pid: pid, startTicks: started ?? 0) == false)
         var status: Int32 = 0
         waitpid(pid, &status, 0)
+        #expect(Platform.state(of: pid) == .gone)
     }
 
     @Test("A database whose tracking row a server crash lost is still found by the owner in its comment, and removed")

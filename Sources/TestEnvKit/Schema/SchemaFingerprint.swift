@@ -53,9 +53,7 @@ extension SchemaScript {
     /// The file's size and modification time; nil for text, or when the file cannot be read.
     /// One `stat` per environment: cheaper than asking FileManager for every attribute.
     var stamp: FileStamp? {
-        guard case .file(let path) = source else { return nil }
-        var status = stat()
-        guard stat(path, &status) == 0 else { return nil }
-        return FileStamp(size: Int(status.st_size), seconds: Int(status.st_mtim.tv_sec), nanoseconds: Int(status.st_mtim.tv_nsec))
+        guard case .file(let path) = source, let stamp = Platform.stamp(of: path) else { return nil }
+        return FileStamp(size: stamp.size, seconds: stamp.seconds, nanoseconds: stamp.nanoseconds)
     }
 }
