@@ -44,6 +44,8 @@ public actor TestEnvironmentManager {
     private let recorder = StatisticsRecorder()
     let backendChoice = OnceTask<BackendChoice>()
     private let admission = OnceTasks<DatabaseBackend, Admission>()
+    /// Environments shared by the whole process (``processEnvironment(schema:mode:)``).
+    private let processEnvironments = OnceTasks<ProcessEnvironmentKey, IsolatedEnvironment>()
     private let preparer = SchemaPreparer()
     let mysql: MySQLProvider
     private let sqlite: SQLiteProvider
@@ -241,6 +243,27 @@ extension TestEnvironmentManager {
             "Kept \(environment.databaseName) of a failed test for inspection (TEST_DB_KEEP_ON_FAILURE); connect with: \(access)")
     }
 
+    /// The environment of `schema` and `mode` that this whole process shares: created at the first
+    /// call, the same one afterwards, removed by ``shutdown(parking:)`` or at process exit (SQLite:
+    /// with the process; MySQL: by the exit handler, else the next run's reaper). Tests that share it
+    /// share its rows: for read-mostly tests over expensive seed data (``SchemaSeed``).
+    ///
+    /// - Throws: what ``createIsolatedEnvironment(schema:mode:label:)`` throws.
+    public func processEnvironment(schema: Schema = Schema(), mode: IsolationMode? = nil) async throws -> IsolatedEnvironment {
+        let key = ProcessEnvironmentKey(schema: schema, mode: mode)
+        return try await processEnvironments.value(for: key) {
+            let environment = try await self.createIsolatedEnvironment(schema: schema, mode: mode, label: "shared by the process")
+            await self.holdForTheProcess(environment)
+            return environment
+        }
+    }
+
+    /// A process-wide environment is meant to live until exit: not a leak, and dropped at exit.
+    private func holdForTheProcess(_ environment: IsolatedEnvironment) async {
+        RunRecorder.released(environment)
+        if environment.backend == .mysql { await mysql.dropAtExit(environment.databaseName) }
+    }
+
     /// Removes every environment this manager created and has not removed yet.
     ///
     /// - Throws: the first cleanup error, after trying all of them.
@@ -271,6 +294,9 @@ extension TestEnvironmentManager {
     /// await manager.shutdown()
     /// ```
     public func shutdown(parking: Bool = false) async {
+        for task in processEnvironments.removeAll() {
+            if let environment = try? await task.value { try? await cleanupEnvironment(environment) }
+        }
         await waitForBackgroundWork()
         await mysql.shutdown(parking: parking)
         await sqlite.shutdown(parking: parking)
@@ -337,4 +363,10 @@ public struct KeptEnvironment: Sendable, Hashable {
     public let database: String
     /// A command line that opens it (never with the password).
     public let access: String
+}
+
+/// What a process-wide environment is shared by: its schema and mode.
+struct ProcessEnvironmentKey: Hashable {
+    let schema: Schema
+    let mode: IsolationMode?
 }

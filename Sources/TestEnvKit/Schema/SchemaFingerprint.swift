@@ -26,7 +26,9 @@ public struct SchemaFingerprint: Sendable, Hashable, CustomStringConvertible {
     /// The fingerprint of `schema` whose scripts for `backend` hold `contents`, in order.
     init(_ schema: Schema, backend: DatabaseBackend, serverVersion: String, contents: [String]) {
         var hash = SHA256()
-        for part in ["testenv-schema-v1", backend.rawValue, serverVersion, "\(schema.databaseStatements)"] {
+        // A seed adds its version (its scripts are among `contents`); without one the fingerprint is as before seeds.
+        let seed = schema.seed.map { ["seed", $0.version, $0.populate == nil ? "scripts" : "factory"] } ?? []
+        for part in ["testenv-schema-v1", backend.rawValue, serverVersion, "\(schema.databaseStatements)"] + seed {
             hash.update(part.utf8)
             hash.update([0])
         }

@@ -30,6 +30,15 @@ struct PreparedSchema: Sendable {
                 previous = location
             }
         }
+        if let seed = schema.seed, let populate = seed.populate {
+            do { try await populate(DataFactory(connection: connection)) } catch let error as TestEnvError {
+                throw error
+            } catch {
+                throw TestEnvError(
+                    .schemaStatementFailed, "the schema's seed (version \(String(reflecting: seed.version))) failed: \(error)",
+                    location: "seed \(seed.version)", underlying: error as? any DatabaseDriverError)
+            }
+        }
     }
 
     private static func failureMessage(_ error: any DatabaseDriverError, backend: DatabaseBackend, previous: String?) -> String {

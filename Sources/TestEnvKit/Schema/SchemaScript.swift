@@ -75,16 +75,71 @@ public struct Schema: Sendable, Hashable {
     public var sqlite: [SchemaScript]
     /// What to do with `USE`, `CREATE DATABASE` and similar statements.
     public var databaseStatements: DatabaseStatementPolicy
+    /// Rows every environment starts with, loaded once into the template (see ``SchemaSeed``).
+    public var seed: SchemaSeed?
 
-    /// Creates a schema from scripts per backend.
-    public init(mysql: [SchemaScript] = [], sqlite: [SchemaScript] = [], databaseStatements: DatabaseStatementPolicy = .refuse) {
+    /// Creates a schema from scripts per backend, and optionally the rows every environment starts with.
+    public init(
+        mysql: [SchemaScript] = [], sqlite: [SchemaScript] = [], databaseStatements: DatabaseStatementPolicy = .refuse,
+        seed: SchemaSeed? = nil
+    ) {
         self.mysql = mysql
         self.sqlite = sqlite
         self.databaseStatements = databaseStatements
+        self.seed = seed
     }
 
-    /// The scripts for `backend`.
+    /// The scripts for `backend`, the seed's scripts last.
     public func scripts(for backend: DatabaseBackend) -> [SchemaScript] {
-        backend == .mysql ? mysql : sqlite
+        (backend == .mysql ? mysql : sqlite) + (seed.map { backend == .mysql ? $0.mysql : $0.sqlite } ?? [])
+    }
+}
+
+/// The rows every environment of a schema starts with: SQL fixture scripts or a factory closure.
+/// They run when a database is built, right after the schema — on SQLite once, into the template
+/// every environment is cloned from; on MySQL once per pooled database, which many tests reuse —
+/// and a recycled database returns to them (`fresh` builds, and so seeds, per test). The schema's fingerprint includes
+/// the scripts' text and ``version``: change the seed, bump the version, and the next environment is
+/// built with the new rows.
+///
+/// ```swift
+/// let catalog = Schema(
+///     mysql: [.file("Fixtures/mysql/schema.sql")], sqlite: [.file("Fixtures/sqlite/schema.sql")],
+///     seed: .factory(version: "2") { factory in
+///         _ = try await factory.createList(.product, count: 500)
+///     })
+/// ```
+public struct SchemaSeed: Sendable, Hashable {
+    /// Names this seed's rows: part of the fingerprint, so a new version builds new templates.
+    public let version: String
+    /// Scripts for MySQL environments, run after the schema's.
+    public let mysql: [SchemaScript]
+    /// Scripts for SQLite environments, run after the schema's.
+    public let sqlite: [SchemaScript]
+    /// Runs after the scripts, with a factory on the template's connection.
+    let populate: (@Sendable (DataFactory) async throws -> Void)?
+
+    /// Fixture scripts per backend (`INSERT`s), checked by the schema guard like the schema's own.
+    /// Their text is in the fingerprint; `version` is optional.
+    public static func scripts(mysql: [SchemaScript] = [], sqlite: [SchemaScript] = [], version: String = "") -> SchemaSeed {
+        SchemaSeed(version: version, mysql: mysql, sqlite: sqlite, populate: nil)
+    }
+
+    /// Rows made with factories, on either backend. The closure is not in the fingerprint:
+    /// `version` stands for it, so change it whenever the closure changes what it writes.
+    public static func factory(version: String, _ populate: @escaping @Sendable (DataFactory) async throws -> Void) -> SchemaSeed {
+        SchemaSeed(version: version, mysql: [], sqlite: [], populate: populate)
+    }
+
+    /// Seeds are equal when their version and scripts are: the closure is stood for by the version.
+    public static func == (lhs: SchemaSeed, rhs: SchemaSeed) -> Bool {
+        lhs.version == rhs.version && lhs.mysql == rhs.mysql && lhs.sqlite == rhs.sqlite && (lhs.populate == nil) == (rhs.populate == nil)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(version)
+        hasher.combine(mysql)
+        hasher.combine(sqlite)
+        hasher.combine(populate == nil)
     }
 }

@@ -300,6 +300,11 @@ actor MySQLProvider: TestDatabaseProvider {
         ExitParking.forget(name)
     }
 
+    /// Marks a database held until the process ends to be dropped by the exit handler.
+    func dropAtExit(_ name: String) {
+        ExitParking.set(name, .disposable, on: configuration.mysql, parkFor: parkFor)
+    }
+
     /// Drops `name` off the tests' path; a failure is logged, and the reaper removes it later.
     func dropQuietly(_ name: String) async {
         do { try await drop(name) } catch {
