@@ -159,3 +159,11 @@ struct TestScopeTests {
         #expect(inserted)
     }
 }
+
+@Suite(.isolatedDatabase(schema: SeedTests.tables, mode: .fresh))
+struct TraitModeTests {
+    @Test("The trait's mode: picks the isolation of its tests' environments")
+    func freshFromTheTrait() throws {
+        #expect(try IsolatedEnvironment.requireCurrent().isolation == .fresh)
+    }
+}

@@ -54,3 +54,13 @@ final class IsolatedDatabaseTestCaseTeardownTests: IsolatedDatabaseTestCase {
         }
     }
 }
+
+/// A class that overrides `mode` gets environments isolated so, and they are named after the test.
+final class IsolatedDatabaseTestCaseModeTests: IsolatedDatabaseTestCase {
+    override var mode: IsolationMode? { .fresh }
+
+    func testModeOverrideAndLabel() async throws {
+        XCTAssertEqual(env.isolation, .fresh)
+        XCTAssertTrue(env.label?.contains("testModeOverrideAndLabel") == true, "\(String(describing: env.label))")
+    }
+}
