@@ -54,8 +54,9 @@ extension DatabaseConnection {
     }
 
     /// Runs ``withTransaction(_:)``, and runs it again when the database rolled it back to break a
-    /// deadlock or stopped it after a lock wait timeout (``DatabaseErrorKind/deadlock``,
-    /// ``DatabaseErrorKind/lockWaitTimeout``), up to `retries` more times, after a short random
+    /// deadlock, stopped it after a lock wait timeout, or (SQLite) found the file locked past the busy
+    /// timeout (``DatabaseErrorKind/deadlock``, ``DatabaseErrorKind/lockWaitTimeout``,
+    /// ``DatabaseErrorKind/busy``), up to `retries` more times, after a short random
     /// pause that grows with each attempt. `body` must be safe to run again: everything it did in
     /// the failed attempt was rolled back. Inside another transaction nothing is retried — the
     /// outer one was rolled back too, and only its owner can start it again.
@@ -76,7 +77,7 @@ extension DatabaseConnection {
             do {
                 return try withTransaction(body)
             } catch let error as any DatabaseDriverError
-                where [.deadlock, .lockWaitTimeout].contains(error.kind) && attempt < retries && !nested
+                where [.deadlock, .lockWaitTimeout, .busy].contains(error.kind) && attempt < retries && !nested
             {
                 attempt += 1
                 try await Task.sleep(for: .milliseconds(Int64.random(in: 1...5) << min(attempt, 6)))

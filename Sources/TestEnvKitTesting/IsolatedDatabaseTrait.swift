@@ -29,6 +29,9 @@ public struct IsolatedDatabaseTrait: TestTrait, SuiteTrait, TestScoping {
 
     public var isRecursive: Bool { true }
 
+    /// The schema of the suite-scoped environment the running tests are inside, if any.
+    @TaskLocal static var suiteSchema: Schema?
+
     /// Each test case gets a scope; with ``EnvironmentScope/suite`` the suite itself gets one too,
     /// around all its tests.
     public func scopeProvider(for test: Test, testCase: Test.Case?) -> Self? {
@@ -40,13 +43,13 @@ public struct IsolatedDatabaseTrait: TestTrait, SuiteTrait, TestScoping {
         case .suite where test.isSuite:
             // Once around the suite's tests: they find it as the current environment.
             guard testCase == nil else { return try await function() }
-            try await withEnvironment(for: test, function)
+            try await Self.$suiteSchema.withValue(schema) { try await withEnvironment(for: test, function) }
         case .process:
             guard testCase != nil else { return try await function() }
             let manager = try manager ?? TestEnvironmentManager.shared()
             let environment = try await manager.processEnvironment(schema: schema, mode: mode)
             try await IsolatedEnvironment.$current.withValue(environment) { try await function() }
-        case .suite where IsolatedEnvironment.current != nil:
+        case .suite where IsolatedEnvironment.current != nil && Self.suiteSchema == schema:
             // A test of a suite-scoped suite: the suite's environment is the current one already.
             try await function()
         case .test, .suite:

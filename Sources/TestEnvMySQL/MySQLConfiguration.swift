@@ -58,8 +58,9 @@ public struct MySQLConfiguration: Sendable, Hashable, CustomStringConvertible {
         return "'\(user)'@\(place)" + (database.map { "/\($0)" } ?? "")
     }
 
-    /// The socket libmariadb uses for host `localhost` when none is configured.
-    static var defaultSocket: String {
+    /// The socket libmariadb uses for host `localhost` when none is configured (`MYSQL_UNIX_PORT`,
+    /// else the library's compiled-in default).
+    public static var defaultSocket: String {
         ProcessInfo.processInfo.environment["MYSQL_UNIX_PORT"].flatMap { $0.isEmpty ? nil : $0 } ?? MARIADB_UNIX_ADDR
     }
 

@@ -184,7 +184,7 @@ public actor MySQLConnection: DatabaseConnection {
         try review(script: sql)
         let mysql = try openHandle(for: sql)
         try allowMultipleStatements(true, on: mysql, for: sql)
-        try runText(sql, on: mysql)
+        try runText(sql, on: mysql, operation: "running a script")
     }
 
     /// Runs one statement: the server is told to refuse a second one in the same text, so a
@@ -194,7 +194,7 @@ public actor MySQLConnection: DatabaseConnection {
         try review(statement: sql)
         let mysql = try openHandle(for: sql)
         try allowMultipleStatements(false, on: mysql, for: sql)
-        try runText(sql, on: mysql)
+        try runText(sql, on: mysql, operation: "running a statement")
     }
 
     /// Switches the server's multi-statement option when it differs (one round trip, only on a change).
@@ -207,10 +207,10 @@ public actor MySQLConnection: DatabaseConnection {
     }
 
     /// Sends `sql` through the text protocol and reads every result it produces.
-    private func runText(_ sql: String, on mysql: UnsafeMutablePointer<MYSQL>) throws {
+    private func runText(_ sql: String, on mysql: UnsafeMutablePointer<MYSQL>, operation: String) throws {
         let length = UInt(sql.utf8.count)
         guard mysql_real_query(mysql, sql, length) == 0 else {
-            throw failure(connectionError(mysql, operation: "running a script", sql: sql))
+            throw failure(connectionError(mysql, operation: operation, sql: sql))
         }
         var statementNumber = 1
         while true {

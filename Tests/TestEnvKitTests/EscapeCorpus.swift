@@ -26,6 +26,42 @@ enum EscapeCorpus {
     /// Attempts for MariaDB/MySQL, loaded into a `test_<32hex>` database.
     static let mysql: [EscapeAttempt] = [
         EscapeAttempt(
+            name: "quote inside a skipped versioned comment",
+            script: #"""
+                CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(50));
+                DELETE FROM /*M!999999 ' */ VICTIM.secrets /*M!999999 ' */;
+                """#),
+        EscapeAttempt(
+            name: "backslash-escaped ansi quotes mode",
+            script: #"""
+                CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(50));
+                SET sql_mode = '\ANSI_QUOTES';
+                DELETE FROM "VICTIM"."secrets";
+                """#),
+        EscapeAttempt(
+            name: "saved sql_mode variable reassigned",
+            script: #"""
+                CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(50));
+                SET @m = @@sql_mode;
+                SET @m = 'ANSI_QUOTES';
+                SET sql_mode = @m;
+                DELETE FROM "VICTIM"."secrets";
+                """#),
+        EscapeAttempt(
+            name: "gbk client character set through a variable",
+            script: #"""
+                CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(50));
+                SET @c = 'gbk';
+                SET character_set_client = @c;
+                DELETE FROM VICTIM.secrets;
+                """#),
+        EscapeAttempt(
+            name: "alias named like the victim in a multi-table update",
+            script: #"""
+                CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(50));
+                UPDATE items AS VICTIM, VICTIM.secrets s SET s.v = 'x';
+                """#),
+        EscapeAttempt(
             name: "set statement for drop database",
             script: #"""
                 CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(50));

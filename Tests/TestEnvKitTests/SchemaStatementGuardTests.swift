@@ -137,4 +137,40 @@ import Testing
         var statementGuard = SchemaStatementGuard(isolatedDatabase: ":memory:", policy: .skip, dialect: .sqlite, otherDatabases: [])
         #expect(throws: TestEnvError.self) { try statementGuard.review(statements[2], location: "s:3") }
     }
+
+    @Test(
+        "Ordinary statements that look like dangerous ones pass: columns named role, password, global or user, table character sets, CALL in a trigger",
+        arguments: [
+            "UPDATE users SET role = 'admin' WHERE id = 1", "INSERT INTO staff SET password = 'x', name = 'y'",
+            "CREATE TABLE t (id INT, global TINYINT, flush INT, names TEXT)", "ALTER TABLE t DROP user", "ALTER TABLE t DROP COLUMN role",
+            "CREATE TABLE t (n VARCHAR(9) CHARACTER SET big5) DEFAULT CHARSET=gbk",
+            "CREATE TRIGGER t AFTER INSERT ON a FOR EACH ROW CALL refresh_totals()", "SELECT a, b.c FROM a JOIN b ON a.id = b.id",
+        ])
+    func ordinaryStatementsPass(sql: String) throws {
+        var statementGuard = makeGuard(.refuse)
+        #expect(try statementGuard.review(statement(sql), location: "s:1") != nil, "\(sql)")
+    }
+
+    @Test(
+        "Tricks that hide a database or change how quotes are read are refused",
+        arguments: [
+            "DELETE FROM /*M!999999 ' */ shop.orders /*M!999999 ' */", "SET sql_mode = '\\ANSI_QUOTES'", "SET character_set_client = 28",
+            "UPDATE items AS shop, shop.orders s SET s.total = 0",
+            "CREATE TRIGGER tr AFTER INSERT ON shop.orders FOR EACH ROW INSERT INTO log SELECT 1 FROM items AS shop",
+        ])
+    func hiddenTricksRefused(sql: String) {
+        var statementGuard = makeGuard(.refuse)
+        #expect(throws: TestEnvError.self, "\(sql)") { try statementGuard.review(statement(sql), location: "s:1") }
+    }
+
+    @Test("A variable that saved the session's sql_mode or character set stops counting once it is assigned anything else")
+    func reassignedVariablesAreForgotten() throws {
+        var statementGuard = makeGuard(.refuse)
+        _ = try statementGuard.review(statement("SET @m = @@sql_mode, @c = @@character_set_client"), location: "s:1")
+        #expect(try statementGuard.review(statement("SET sql_mode = @m"), location: "s:2") != nil)
+        #expect(try statementGuard.review(statement("SET character_set_client = @c"), location: "s:3") != nil)
+        _ = try statementGuard.review(statement("SET @m = 'ANSI_QUOTES', @c = 'gbk'"), location: "s:4")
+        #expect(throws: TestEnvError.self) { try statementGuard.review(statement("SET sql_mode = @m"), location: "s:5") }
+        #expect(throws: TestEnvError.self) { try statementGuard.review(statement("SET character_set_client = @c"), location: "s:6") }
+    }
 }

@@ -58,9 +58,11 @@ public struct ConnectionInfo: Sendable, Hashable, CustomStringConvertible {
     }
 
     static func mysql(_ settings: MySQLConfiguration, database: String) -> ConnectionInfo {
-        ConnectionInfo(
-            backend: .mysql, host: settings.unixSocket == nil ? settings.host : "localhost", port: settings.port,
-            socket: settings.unixSocket, user: settings.user, password: settings.password, database: database, path: nil)
+        // Host `localhost` without a socket is libmariadb's default socket, not TCP: say which, so other drivers go there too.
+        let socket = settings.unixSocket ?? (settings.host == "localhost" ? MySQLConfiguration.defaultSocket : nil)
+        return ConnectionInfo(
+            backend: .mysql, host: socket == nil ? settings.host : "localhost", port: settings.port, socket: socket, user: settings.user,
+            password: settings.password, database: database, path: nil)
     }
 
     static func sqlite(path: String) -> ConnectionInfo {

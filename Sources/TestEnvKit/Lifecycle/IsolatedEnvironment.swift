@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import TestEnvCore
+import TestEnvMySQL
 
 /// One test's own database: created with the schema loaded, removed by its manager's cleanup.
 ///
@@ -40,6 +41,8 @@ public final class IsolatedEnvironment: Sendable, CustomStringConvertible {
     public let label: String?
     /// Connections opened with ``connect()``, closed with the environment.
     private let extraConnections = Mutex<[any DatabaseConnection]>([])
+    /// Whether one of them changed the schema: a pooled database is then dropped, not reused.
+    private let extraChangedSchema = Mutex(false)
 
     init(
         backend: DatabaseBackend, requestedBackend: DatabaseBackend, fallbackReason: String?, databaseName: String,
@@ -84,21 +87,31 @@ public final class IsolatedEnvironment: Sendable, CustomStringConvertible {
     ///
     /// - Throws: the driver's error when connecting fails.
     public func connect() async throws -> any DatabaseConnection {
+        if backend == .mysql, isolation == .transaction {
+            throw TestEnvError(
+                .invalidInput,
+                "a second connection cannot join a transaction-mode environment: it would write outside the test's transaction, into the database other tests share. Use mode: .pooled or .fresh for this test."
+            )
+        }
         let connection = try await access.connect()
         extraConnections.withLock { $0.append(connection) }
         return connection
     }
 
-    /// Closes the connections ``connect()`` opened.
+    /// Closes the connections ``connect()`` opened, noting whether one changed the schema.
     func closeExtraConnections() async {
         for connection in extraConnections.withLock({ connections in
             defer { connections = [] }
             return connections
         }) {
+            if await (connection as? MySQLConnection)?.hasChangedSchema == true { extraChangedSchema.withLock { $0 = true } }
             if await connection.isInTransaction() { try? await connection.rollback() }
             await connection.close()
         }
     }
+
+    /// Whether a connection from ``connect()`` changed the schema (known once they are closed).
+    var extraConnectionsChangedSchema: Bool { extraChangedSchema.withLock { $0 } }
 
     /// Whether the environment runs on SQLite because MySQL was asked for but could not be reached.
     public var isFallback: Bool { fallbackReason != nil }

@@ -12,6 +12,9 @@ struct SQLToken: Equatable {
         case string
         /// A comment.
         case opaque
+        /// A quote opened inside an executable comment that closes only after the comment's end:
+        /// a server that skips the comment and one that runs it read different statements.
+        case unbalanced
         /// `.`
         case dot
         /// Any other character.
@@ -32,6 +35,8 @@ struct SQLToken: Equatable {
         let lexer = SQLLexer(dialect == .mysql ? .mysql : .sqlite)
         var tokens: [SQLToken] = []
         var index = 0
+        // Where the executable comment being read ends (its `*/`), while inside one.
+        var executableEnd: Int?
         while index < bytes.count {
             let byte = bytes[index]
             let start = index
@@ -41,6 +46,10 @@ struct SQLToken: Equatable {
             }
             if lexer.isQuote(byte) {
                 index = lexer.endOfQuoted(bytes, from: index)
+                if let end = executableEnd, start < end, index > end {
+                    tokens.append(SQLToken(kind: .unbalanced, range: start..<index, value: ""))
+                    continue
+                }
                 let inner = String(decoding: bytes[(start + 1)..<max(start + 1, index - 1)], as: UTF8.self)
                 let quote = String(UnicodeScalar(byte))
                 let value = byte == UInt8(ascii: "[") ? inner : inner.replacingOccurrences(of: quote + quote, with: quote)
@@ -48,9 +57,11 @@ struct SQLToken: Equatable {
                     SQLToken(kind: lexer.quotesIdentifier(byte) ? .quotedIdentifier : .string, range: start..<index, value: value))
             } else if let inner = lexer.executableCommentContent(bytes, at: index) {
                 // The server runs what a `/*!40000 … */` comment holds: check it like any other text.
+                executableEnd = lexer.endOfBlockComment(bytes, from: index) - 2
                 index = inner
             } else if byte == UInt8(ascii: "*"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "/") {
                 index += 2  // the end of an executable comment
+                executableEnd = nil
             } else if lexer.startsBlockComment(bytes, at: index) {
                 index = lexer.endOfBlockComment(bytes, from: index)
                 tokens.append(SQLToken(kind: .opaque, range: start..<index, value: ""))

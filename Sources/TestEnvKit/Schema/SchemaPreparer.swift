@@ -43,9 +43,11 @@ struct PreparedSchema: Sendable {
 
     private static func failureMessage(_ error: any DatabaseDriverError, backend: DatabaseBackend, previous: String?) -> String {
         switch error.kind {
+        case .permissionDenied where backend == .sqlite:
+            return "SQLite refused this schema statement (\(error.message)): environments are confined to their own database file."
         case .permissionDenied:
-            return "the \(backend) server refused this schema statement for lack of a privilege: \(error.message). "
-                + "Schemas load as an account with rights only on the test's own database; a statement that needs more does not belong in a schema script."
+            return "the server refused this schema statement for lack of a privilege (\(error.message)); "
+                + "a statement that needs rights beyond the test's own database does not belong in a schema script."
         case _ where error.nativeCode == 1419 && backend == .mysql:
             return
                 "the server writes a binary log, and then lets only accounts with SUPER create a function not declared DETERMINISTIC, NO SQL or READS SQL DATA (\(error.message)). "
@@ -54,7 +56,7 @@ struct PreparedSchema: Sendable {
             return "the connection to the server was lost at this statement (\(error.message))"
                 + (previous.map { "; the statement before it (\($0)) may have stopped the server" } ?? "")
         default:
-            return "the \(backend) database rejected this schema statement: \(error.message)"
+            return "\(backend == .mysql ? "the server" : "SQLite") rejected this schema statement: \(error.message)"
         }
     }
 

@@ -126,9 +126,13 @@ public struct SchemaSeed: Sendable, Hashable {
     }
 
     /// Rows made with factories, on either backend. The closure is not in the fingerprint:
-    /// `version` stands for it, so change it whenever the closure changes what it writes.
-    public static func factory(version: String, _ populate: @escaping @Sendable (DataFactory) async throws -> Void) -> SchemaSeed {
-        SchemaSeed(version: version, mysql: [], sqlite: [], populate: populate)
+    /// `version` stands for it — with the place the seed is written (`fileID`, `line`, filled in),
+    /// so two seeds of one version never pass for each other — so change it whenever the closure
+    /// changes what it writes.
+    public static func factory(
+        version: String, fileID: String = #fileID, line: Int = #line, _ populate: @escaping @Sendable (DataFactory) async throws -> Void
+    ) -> SchemaSeed {
+        SchemaSeed(version: "\(version) @ \(fileID):\(line)", mysql: [], sqlite: [], populate: populate)
     }
 
     /// Seeds are equal when their version and scripts are: the closure is stood for by the version.

@@ -26,6 +26,8 @@ struct SchemaStatementGuard {
     private var scriptProcedures: Set<String> = []
     /// Lower-cased user variables that hold a saved `sql_mode` (`SET @OLD_SQL_MODE=@@SQL_MODE`).
     private var savedModeVariables: Set<String> = []
+    /// Lower-cased user variables that hold the saved client character set (`SET @saved_cs_client = @@character_set_client`).
+    private var savedCharsetVariables: Set<String> = []
 
     init(isolatedDatabase: String, policy: DatabaseStatementPolicy, dialect: DatabaseBackend, otherDatabases: Set<String>) {
         self.isolatedDatabase = isolatedDatabase
@@ -53,12 +55,22 @@ struct SchemaStatementGuard {
             if let database, !isDrop(tokens) { scriptDatabases.insert(database.lowercased()) }
             return nil
         }
-        let scan = TokenScan(tokens: tokens, dialect: dialect)
-        if let reason = scan.refusal(knownProcedures: scriptProcedures, savedModeVariables: savedModeVariables) { throw refuse(reason) }
+        let scan = TokenScan(
+            tokens: tokens, dialect: dialect, knownProcedures: scriptProcedures, savedModeVariables: savedModeVariables,
+            savedCharsetVariables: savedCharsetVariables)
+        if let reason = scan.refusal() { throw refuse(reason) }
         var edits = try qualifiedNameEdits(scan) { refuse($0) }
         edits += scan.definerClauses().map { ($0, "") }
         scriptProcedures.formUnion(scan.createdProcedures())
-        savedModeVariables.formUnion(scan.variablesSavingMode())
+        // A variable assigned anything else no longer holds a saved mode or character set.
+        for assignment in scan.variableAssignments() {
+            if assignment.savesMode { savedModeVariables.insert(assignment.name) } else { savedModeVariables.remove(assignment.name) }
+            if assignment.savesCharset {
+                savedCharsetVariables.insert(assignment.name)
+            } else {
+                savedCharsetVariables.remove(assignment.name)
+            }
+        }
         guard !edits.isEmpty else { return statement.text }
         var rewritten = bytes
         for (range, replacement) in edits.sorted(by: { $0.0.lowerBound > $1.0.lowerBound }) {

@@ -5,30 +5,41 @@ import TestEnvCore
 struct TokenScan {
     let tokens: [SQLToken]
     let dialect: DatabaseBackend
+    /// Lower-cased names of the procedures the script created before this statement.
+    var knownProcedures: Set<String> = []
+    /// Lower-cased user variables that hold the session's saved `sql_mode`.
+    var savedModeVariables: Set<String> = []
+    /// Lower-cased user variables that hold the session's saved client character set.
+    var savedCharsetVariables: Set<String> = []
 
     // MARK: Refusals
 
-    /// Why the statement must not run, or nil. `knownProcedures`: the procedures the script created;
-    /// `savedModeVariables`: user variables holding a saved `sql_mode`.
-    func refusal(knownProcedures: Set<String>, savedModeVariables: Set<String>) -> String? {
+    /// Why the statement must not run, or nil.
+    func refusal() -> String? {
+        if tokens.contains(where: { $0.kind == .unbalanced }) {
+            return
+                "a quote opened inside an executable comment (`/*!…*/`) closes only after the comment ends: a server that skips the comment and one that runs it would read different statements; close the quote inside the comment."
+        }
         if dialect == .sqlite { return sqliteRefusal() }
         for index in tokens.indices {
-            if let reason = sqlModeRefusal(at: index, savedModeVariables: savedModeVariables) { return reason }
+            if let reason = sqlModeRefusal(at: index) { return reason }
             if isSystemVariableAssignment(at: index) {
                 return serverWide("SET @@\(tokens[index + 2].value).\(tokens[index + 4].value)")
             }
             guard let word = keyword(at: index) else { continue }
-            if let reason = refusal(of: word, at: index, knownProcedures: knownProcedures) { return reason }
+            if let reason = refusal(of: word, at: index) { return reason }
         }
         return nil
     }
 
-    private func refusal(of word: String, at index: Int, knownProcedures: Set<String>) -> String? {
+    private func refusal(of word: String, at index: Int) -> String? {
         let next = keyword(at: index + 1)
         switch word {
         case "GRANT", "REVOKE":
             return accounts(word)
         case "CREATE", "ALTER", "DROP", "RENAME":
+            // Only where a statement starts: `ALTER TABLE t DROP user` drops a column.
+            guard isStatementStart(index) else { return nil }
             switch objectKind(after: index) {
             case "USER", "ROLE": return accounts("\(word) \(objectKind(after: index)!)")
             case let kind? where index > 0 && (kind == "DATABASE" || kind == "SCHEMA"):
@@ -41,32 +52,24 @@ struct TokenScan {
             default: return nil
             }
         case "SET":
-            if let scope = next, ["GLOBAL", "PERSIST", "PERSIST_ONLY"].contains(scope), tokens.indices.contains(index + 2),
-                tokens[index + 2].isIdentifier
-            {
+            // Only where a statement starts: `UPDATE users SET role = 'admin'` sets a column.
+            guard isStatementStart(index) else { return nil }
+            if let scope = next, ["GLOBAL", "PERSIST", "PERSIST_ONLY"].contains(scope), isAssignment(at: index + 2) {
                 return serverWide("SET \(scope)")
             }
             if next == "PASSWORD" || next == "ROLE" || (next == "DEFAULT" && keyword(at: index + 2) == "ROLE") {
                 return accounts("SET \(next!)")
             }
+            if next == "NAMES" || next == "CHARSET" || (next == "CHARACTER" && keyword(at: index + 2) == "SET") {
+                return clientCharsetRefusal(valueAt: index + (next == "CHARACTER" ? 3 : 2))
+            }
             return nil
-        case "NAMES", "CHARSET", "CHARACTER_SET_CLIENT", "CHARACTER_SET_CONNECTION", "CHARACTER":
-            var cursor = index + 1
-            if word == "CHARACTER" {
-                guard next == "SET" else { return nil }
-                cursor += 1
-            }
-            if tokens.indices.contains(cursor), tokens[cursor].value == "=" { cursor += 1 }
-            guard tokens.indices.contains(cursor), Self.escapeSwallowingCharsets.contains(tokens[cursor].value.lowercased()) else {
-                return nil
-            }
-            return
-                "the `\(tokens[cursor].value)` character set lets a multi-byte character end in a backslash, so the server would read quotes differently from the guard; use utf8mb4."
+        case "CHARACTER_SET_CLIENT", "CHARACTER_SET_CONNECTION":
+            guard !isUserVariable(at: index), let value = assignedValueIndex(after: index) else { return nil }
+            return clientCharsetRefusal(valueAt: value)
         case "GLOBAL", "PERSIST", "PERSIST_ONLY":
-            // `SET a = 1, GLOBAL b = 2`
-            guard index > 0, tokens[index - 1].value == ",", tokens.indices.contains(index + 1), tokens[index + 1].isIdentifier else {
-                return nil
-            }
+            // `SET a = 1, GLOBAL b = 2`; a column named `global` is followed by its type, not `name =`.
+            guard index > 0, tokens[index - 1].value == ",", isAssignment(at: index + 1) else { return nil }
             return serverWide("SET \(word)")
         case "SHUTDOWN":
             return next == nil && (index + 1 == tokens.count || tokens[index + 1].value == ";") || next == "WAIT" ? serverWide(word) : nil
@@ -116,7 +119,9 @@ struct TokenScan {
             guard index > 0, next != "INDEX", next != "KEY" else { return nil }
             return "`USE` inside a statement would leave the isolated database; a schema may only use its own database."
         case "CALL":
-            guard tokens.indices.contains(index + 1), tokens[index + 1].isIdentifier else { return nil }
+            // Inside a routine, trigger or event body it can only reach this database's routines
+            // (dumps create them in name order, after the triggers that call them).
+            guard keyword(at: 0) != "CREATE", tokens.indices.contains(index + 1), tokens[index + 1].isIdentifier else { return nil }
             let qualified = tokens.indices.contains(index + 2) && tokens[index + 2].kind == .dot
             guard !qualified, !knownProcedures.contains(tokens[index + 1].value.lowercased()) else { return nil }
             return
@@ -126,8 +131,50 @@ struct TokenScan {
         }
     }
 
-    /// Client character sets in which the second byte of a character can be `\\` (0x5C).
-    private static let escapeSwallowingCharsets: Set<String> = ["big5", "cp932", "gbk", "gb18030", "sjis"]
+    /// Client character sets whose bytes read quotes and backslashes as the guard does (no
+    /// multi-byte character ends in `\\`, as in gbk or sjis).
+    private static let safeClientCharsets: Set<String> = [
+        "utf8mb4", "utf8", "utf8mb3", "latin1", "ascii", "binary", "default", "latin2", "cp1250", "cp1251", "cp1252",
+    ]
+
+    /// A refusal unless the client character set at `index` is a literal the guard reads alike, or
+    /// a variable that saved the session's own (`SET @saved_cs_client = @@character_set_client`).
+    private func clientCharsetRefusal(valueAt index: Int) -> String? {
+        guard tokens.indices.contains(index) else { return nil }
+        let value = tokens[index]
+        if value.kind == .word || value.kind == .string || value.kind == .quotedIdentifier,
+            Self.safeClientCharsets.contains(value.value.lowercased())
+        {
+            return nil
+        }
+        if let name = userVariableName(at: index), savedCharsetVariables.contains(name.lowercased()) { return nil }
+        return
+            "this statement sets the client character set to `\(value.value)`, which the guard cannot follow (in gbk, sjis, big5 … a character can end in a backslash and change how quotes are read); use utf8mb4."
+    }
+
+    /// Whether a statement starts at `index`: the first token, or after `;`, a label, a body's
+    /// opening (`BEGIN`, `THEN`, `ELSE`, `DO`, `LOOP`, `REPEAT`, `FOR EACH ROW`, a routine's
+    /// parameters and characteristics), or `SET STATEMENT … FOR`.
+    private func isStatementStart(_ index: Int) -> Bool {
+        // Comments between the words do not count.
+        var before = index - 1
+        while before >= 0, tokens[before].kind == .opaque { before -= 1 }
+        guard before >= 0 else { return true }
+        let previous = tokens[before]
+        if [";", ":", ")"].contains(previous.value) || previous.kind == .string { return true }
+        guard let word = keyword(at: before) else { return false }
+        return Self.statementOpeners.contains(word)
+    }
+
+    private static let statementOpeners: Set<String> = [
+        "BEGIN", "ATOMIC", "THEN", "ELSE", "DO", "LOOP", "REPEAT", "FOR", "ROW", "DETERMINISTIC", "DATA", "SQL", "DEFINER", "INVOKER",
+    ]
+
+    /// `name =` or `name :=` at `index`: a variable being assigned.
+    private func isAssignment(at index: Int) -> Bool {
+        guard tokens.indices.contains(index), tokens[index].isIdentifier else { return false }
+        return assignedValueIndex(after: index) != nil
+    }
 
     private static let flushTargets: Set<String> = [
         "TABLES", "TABLE", "PRIVILEGES", "LOGS", "STATUS", "HOSTS", "QUERY", "LOCAL", "NO_WRITE_TO_BINLOG", "BINARY", "ENGINE", "ERROR",
@@ -178,7 +225,7 @@ struct TokenScan {
 
     /// A refusal when `sql_mode` is assigned at `index` to anything but a literal without lexing
     /// modes, `DEFAULT`, the current mode, or a variable that saved it.
-    private func sqlModeRefusal(at index: Int, savedModeVariables: Set<String>) -> String? {
+    private func sqlModeRefusal(at index: Int) -> String? {
         let token = tokens[index]
         guard token.kind == .word, token.value.uppercased() == "SQL_MODE", !isUserVariable(at: index) else { return nil }
         guard let valueIndex = assignedValueIndex(after: index) else { return nil }
@@ -186,8 +233,9 @@ struct TokenScan {
         var end = valueIndex + 1
         var acceptable = false
         if value.kind == .string {
+            // A backslash would be read by the server (`'\\ANSI_QUOTES'` is `ANSI_QUOTES`) and not here: refused.
             let modes = value.value.uppercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            acceptable = !modes.contains(where: Self.lexingModes.contains)
+            acceptable = !value.value.contains("\\") && !modes.contains(where: Self.lexingModes.contains)
         } else if value.kind == .word, value.value.uppercased() == "DEFAULT" {
             acceptable = true
         } else if let variable = userVariableName(at: valueIndex) {
@@ -206,16 +254,19 @@ struct TokenScan {
             "this `SET sql_mode` makes the server read quotes or backslashes differently (ANSI_QUOTES, NO_BACKSLASH_ESCAPES, ANSI, …) or sets a value the guard cannot read; use a literal mode without those, or set it in the server's configuration."
     }
 
-    /// The user variables assigned the current `sql_mode` in this statement (`SET @OLD_SQL_MODE=@@SQL_MODE`).
-    func variablesSavingMode() -> Set<String> {
-        var names: Set<String> = []
+    /// The user variables this statement assigns, each with what it saves: the session's
+    /// `sql_mode`, its client character set, or something else (then it holds neither any more).
+    func variableAssignments() -> [(name: String, savesMode: Bool, savesCharset: Bool)] {
+        var assignments: [(String, Bool, Bool)] = []
         for index in tokens.indices {
-            guard let name = userVariableName(at: index), let valueIndex = assignedValueIndex(after: index + 1),
-                systemSQLModeRead(at: valueIndex) != nil
-            else { continue }
-            names.insert(name.lowercased())
+            guard let name = userVariableName(at: index), let valueIndex = assignedValueIndex(after: index + 1) else { continue }
+            let savesMode = systemSQLModeRead(at: valueIndex) != nil
+            let savesCharset =
+                tokens.indices.contains(valueIndex + 2) && tokens[valueIndex].value == "@" && tokens[valueIndex + 1].value == "@"
+                && ["CHARACTER_SET_CLIENT", "CHARACTER_SET_CONNECTION"].contains(tokens[valueIndex + 2].value.uppercased())
+            assignments.append((name.lowercased(), savesMode, savesCharset))
         }
-        return names
+        return assignments
     }
 
     /// `@name` starting at `index` (an `@` not preceded by another): the name.
@@ -265,6 +316,7 @@ struct TokenScan {
     /// alias or table and it stands where a column reference does (`test.id` after `… AS test`).
     func databaseQualifiers() -> [SQLToken] {
         let declared = declaredNames()
+        let inTableList = tableLists()
         var qualifiers: [SQLToken] = []
         for (index, token) in tokens.enumerated() where token.isIdentifier {
             guard index + 2 < tokens.count, tokens[index + 1].kind == .dot,
@@ -272,7 +324,8 @@ struct TokenScan {
                 index == 0 || (tokens[index - 1].kind != .dot && tokens[index - 1].value != "@")
             else { continue }
             let threePart = index + 4 < tokens.count && tokens[index + 3].kind == .dot && tokens[index + 4].isIdentifier
-            if !threePart, declared.contains(token.value.lowercased()), !isTablePosition(index) { continue }
+            let tablePosition = isTablePosition(index) || (index > 0 && tokens[index - 1].value == "," && inTableList[index])
+            if !threePart, declared.contains(token.value.lowercased()), !tablePosition { continue }
             qualifiers.append(token)
         }
         return qualifiers
@@ -310,9 +363,34 @@ struct TokenScan {
         "SELECT", "INTO", "PROCEDURE", "RETURNING", "WITH", "FULL", "AND", "OR",
     ]
 
+    /// Per token, whether it stands in a list of tables (`FROM a, b`, `UPDATE a, b`), where a
+    /// name after `,` is a table, not a column.
+    private func tableLists() -> [Bool] {
+        var inList = false
+        return tokens.indices.map { index in
+            if let word = keyword(at: index) {
+                if ["FROM", "JOIN", "UPDATE", "INTO", "TABLE", "TABLES"].contains(word) {
+                    inList = true
+                } else if Self.clauseWords.contains(word)
+                    && !["JOIN", "LEFT", "RIGHT", "INNER", "OUTER", "CROSS", "NATURAL", "STRAIGHT_JOIN", "AS"].contains(word)
+                {
+                    inList = false
+                }
+            } else if [";", "(", ")"].contains(tokens[index].value) {
+                inList = false
+            }
+            return inList
+        }
+    }
+
     /// Whether the name at `index` stands where only a table (or routine) name can.
     private func isTablePosition(_ index: Int) -> Bool {
         guard index > 0, let previous = keyword(at: index - 1) else { return false }
+        // `… AFTER INSERT ON db.t` (a trigger), `CREATE INDEX i ON db.t`.
+        if previous == "ON" {
+            let before = keyword(at: index - 2)
+            return ["INSERT", "UPDATE", "DELETE"].contains(before ?? "") || keyword(at: index - 3) == "INDEX"
+        }
         return [
             "FROM", "JOIN", "INTO", "UPDATE", "TABLE", "TABLES", "REFERENCES", "CALL", "LIKE", "TRUNCATE", "HANDLER", "EXISTS", "VIEW",
             "TRIGGER", "PROCEDURE", "FUNCTION", "EVENT", "DELETE", "STRAIGHT_JOIN", "RENAME", "TO",

@@ -187,7 +187,8 @@ actor MySQLProvider: TestDatabaseProvider {
                 logger.debug("TestEnvKit: environments connect as \(account.quotedName), which has rights only on test_ databases")
                 return account
             } catch let error as MySQLError
-                where error.kind == .permissionDenied || error.kind == .accessDenied || error.code.rawValue == 1396
+                where error.kind == .permissionDenied || error.kind == .accessDenied || error.kind == .syntax
+                || [1396, 1819].contains(error.code.rawValue)
             {
                 reason = "\(configuration.mysql.user) may not create TestEnvKit's restricted account (\(error.message))"
                 cause = error
@@ -238,7 +239,7 @@ actor MySQLProvider: TestDatabaseProvider {
     func release(_ environment: IsolatedEnvironment, keep: Bool) async throws -> String? {
         let connection = environment.connection as? MySQLConnection
         // Read before closing: a database whose schema the test changed must not be reused.
-        let schemaChanged = await connection?.hasChangedSchema ?? false
+        let schemaChanged = await connection?.hasChangedSchema ?? false || environment.extraConnectionsChangedSchema
         let stillInTransaction = await environment.connection.isInTransaction()
         if stillInTransaction { try? await environment.connection.rollback() }
         await environment.connection.close()

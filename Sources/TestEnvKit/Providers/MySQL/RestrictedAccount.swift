@@ -48,7 +48,8 @@ struct RestrictedAccount: Sendable, Hashable {
                 user VARCHAR(80) NOT NULL, host VARCHAR(255) NOT NULL, password VARCHAR(64) NOT NULL, PRIMARY KEY (user, host)
             ) ENGINE = InnoDB
             """)
-        let candidate = (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
+        // Upper and lower case, digits and a sign: password policies (validate_password, simple_password_check) accept it.
+        let candidate = "Tk7-" + (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
         try await admin.run(
             "INSERT IGNORE INTO \(table) (user, host, password) VALUES (?, ?, ?)", [.text(user), .text(host), .text(candidate)])
         guard
@@ -83,9 +84,11 @@ struct RestrictedAccount: Sendable, Hashable {
     /// Runs `body`, rethrowing a driver error without the statement, which holds the password.
     private func withoutStatement(_ body: () async throws -> Void) async throws {
         do { try await body() } catch let error as MySQLError {
+            // A syntax error quotes the statement from where it stopped reading, perhaps the password.
+            let message = error.message.range(of: " near '").map { error.message[..<$0.lowerBound] + " (statement not shown)" }
             throw MySQLError(
-                code: error.code, message: error.message, sqlState: error.sqlState, endpoint: error.endpoint,
-                operation: "setting up the restricted account \(quotedName)")
+                code: error.code, message: message.map(String.init) ?? error.message.replacingOccurrences(of: password, with: "…"),
+                sqlState: error.sqlState, endpoint: error.endpoint, operation: "setting up the restricted account \(quotedName)")
         }
     }
 
