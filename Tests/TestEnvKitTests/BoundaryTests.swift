@@ -169,5 +169,9 @@ import Testing
         #expect(endpoint.contains("default Unix socket /"), "\(endpoint)")
         #expect(endpoint.contains("port is not used"))
         #expect(MySQLConfiguration(host: "127.0.0.1", port: 4444).endpoint.contains("127.0.0.1:4444"))
+        // Other drivers are told the same socket, not a TCP port our connections never used.
+        let info = ConnectionInfo.mysql(MySQLConfiguration(host: "localhost", port: 4444), database: "test_x")
+        #expect(info.socket == MySQLConfiguration.defaultSocket)
+        #expect(info.url.contains("socket="))
     }
 }

@@ -194,4 +194,31 @@ import Testing
             #expect(event.endedAt == nil)
         }
     }
+
+    @Test("On SQLite, withTransaction(retries:) waits out another connection's write lock (busy) and then commits")
+    func busyRetriedOnSQLite() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("testenv-busy-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/busy.sqlite"
+        let holder = try await SQLiteConnection.open(SQLiteConfiguration(path: path))
+        try await holder.executeScript(
+            "CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL); INSERT INTO accounts VALUES (1, 0)")
+        let writer = try await SQLiteConnection.open(SQLiteConfiguration(path: path, busyTimeout: .milliseconds(20)))
+        try await holder.executeScript("BEGIN IMMEDIATE")
+        let attempts = Atomic<Int>(0)
+        let release = Task {
+            try await Task.sleep(for: .milliseconds(150))
+            try await holder.executeScript("COMMIT")
+        }
+        try await writer.withTransaction(retries: 8) { tx in
+            attempts.add(1, ordering: .relaxed)
+            _ = try tx.run("UPDATE accounts SET balance = balance + 1 WHERE id = 1")
+        }
+        try await release.value
+        #expect(attempts.load(ordering: .relaxed) > 1, "the first attempt met the lock")
+        #expect(try await writer.get("SELECT balance FROM accounts")?.decode(Int.self, 0) == 1)
+        await writer.close()
+        await holder.close()
+    }
 }

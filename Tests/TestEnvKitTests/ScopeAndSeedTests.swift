@@ -87,6 +87,18 @@ import Testing
         #expect(Set([plain, seeded, bumped, factory]).count == 4)
     }
 
+    @Test("Two factory seeds of the same version written in different places are different seeds, with different fingerprints")
+    func seedsOfOneVersionApart() throws {
+        var first = Self.tables
+        first.seed = .factory(version: "1") { _ in }
+        var second = Self.tables
+        second.seed = .factory(version: "1") { _ in }
+        #expect(first.seed != second.seed)
+        #expect(
+            try SchemaFingerprint(first, backend: .sqlite, serverVersion: "x")
+                != SchemaFingerprint(second, backend: .sqlite, serverVersion: "x"))
+    }
+
     @Test("A failing factory seed is a typed error naming the seed")
     func failingSeed() async throws {
         var schema = Self.tables
