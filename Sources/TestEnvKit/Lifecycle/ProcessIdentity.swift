@@ -21,11 +21,12 @@ struct ProcessIdentity: Sendable, Hashable {
     /// waited for yet (a zombie) is not running: it holds nothing any more.
     static func isAlive(pid: Int32, startTicks: Int64) -> Bool? {
         guard Platform.tellsProcesses, startTicks != 0 else { return nil }
-        switch Platform.state(of: pid) {
+        let process = Platform.process(pid)
+        switch process.state {
         case .zombie, .gone: return false
         case .unknown: return nil  // unreadable is not gone: /proc with hidepid hides other users' processes
         case .running:
-            guard let started = Platform.startTime(of: pid) else { return nil }
+            guard let started = process.startTime else { return nil }
             return started == startTicks
         }
     }

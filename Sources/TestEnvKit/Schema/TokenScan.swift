@@ -371,9 +371,7 @@ struct TokenScan {
             if let word = keyword(at: index) {
                 if ["FROM", "JOIN", "UPDATE", "INTO", "TABLE", "TABLES"].contains(word) {
                     inList = true
-                } else if Self.clauseWords.contains(word)
-                    && !["JOIN", "LEFT", "RIGHT", "INNER", "OUTER", "CROSS", "NATURAL", "STRAIGHT_JOIN", "AS"].contains(word)
-                {
+                } else if Self.tableListEnds.contains(word) {
                     inList = false
                 }
             } else if [";", "(", ")"].contains(tokens[index].value) {
@@ -382,6 +380,11 @@ struct TokenScan {
             return inList
         }
     }
+
+    /// Clause words that end a list of tables: all but the joins and `AS`, which continue it.
+    private static let tableListEnds = clauseWords.subtracting([
+        "JOIN", "LEFT", "RIGHT", "INNER", "OUTER", "CROSS", "NATURAL", "STRAIGHT_JOIN", "AS",
+    ])
 
     /// Whether the name at `index` stands where only a table (or routine) name can.
     private func isTablePosition(_ index: Int) -> Bool {

@@ -39,31 +39,28 @@ import Foundation
     /// macOS: microseconds since 1970), so a reused process id is not mistaken for the owner; nil
     /// when no such process exists or it cannot be told.
     public static func startTime(of pid: Int32) -> Int64? {
-        #if os(Linux)
-            guard let fields = statFields(of: pid), fields.count > 19 else { return nil }
-            return Int64(fields[19])
-        #elseif canImport(Darwin)
-            guard let info = kernelInfo(of: pid) else { return nil }
-            let start = info.kp_proc.p_un.__p_starttime
-            return Int64(start.tv_sec) * 1_000_000 + Int64(start.tv_usec)
-        #else
-            return nil
-        #endif
+        process(pid).startTime
     }
 
     /// Whether process `pid` runs, exited without being waited for, or is gone.
     public static func state(of pid: Int32) -> ProcessState {
+        process(pid).state
+    }
+
+    /// Process `pid`'s state and start time, from one read of what the kernel says of it.
+    public static func process(_ pid: Int32) -> (state: ProcessState, startTime: Int64?) {
         #if os(Linux)
-            if let state = statFields(of: pid)?.first {
-                return state == "Z" || state == "X" ? .zombie : .running
+            if let fields = statFields(of: pid), let state = fields.first {
+                return (state == "Z" || state == "X" ? .zombie : .running, fields.count > 19 ? Int64(fields[19]) : nil)
             }
         #elseif canImport(Darwin)
             if let info = kernelInfo(of: pid) {
-                return info.kp_proc.p_stat == SZOMB ? .zombie : .running
+                let start = info.kp_proc.p_un.__p_starttime
+                return (info.kp_proc.p_stat == SZOMB ? .zombie : .running, Int64(start.tv_sec) * 1_000_000 + Int64(start.tv_usec))
             }
         #endif
-        if kill(pid, 0) == 0 { return .running }
-        return errno == EPERM ? .unknown : .gone
+        if kill(pid, 0) == 0 { return (.running, nil) }
+        return (errno == EPERM ? .unknown : .gone, nil)
     }
 
     /// Whether processes of this platform can be judged by ``startTime(of:)`` and ``state(of:)``.

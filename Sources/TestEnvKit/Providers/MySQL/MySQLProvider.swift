@@ -173,8 +173,12 @@ actor MySQLProvider: TestDatabaseProvider {
         // A test statement must not wait forever on a server that stopped answering.
         settings.readTimeout = configuration.operationTimeout
         guard configuration.confinement != .off else { return settings }
-        let account = try await restrictedAccount.value { try await self.setUpRestrictedAccount() }
-        return account?.credentials(for: settings) ?? settings
+        return try await account()?.credentials(for: settings) ?? settings
+    }
+
+    /// The restricted account, set up once; nil when the admin cannot create it.
+    private func account() async throws -> RestrictedAccount? {
+        try await restrictedAccount.value { try await self.setUpRestrictedAccount() }
     }
 
     private func setUpRestrictedAccount() async throws -> RestrictedAccount? {
@@ -216,7 +220,7 @@ actor MySQLProvider: TestDatabaseProvider {
                 isEnforced: false,
                 detail: "TEST_DB_CONFINEMENT=off: environments use \(configuration.mysql.user); only the schema guard checks scripts")
         }
-        if let account = try await restrictedAccount.value({ try await self.setUpRestrictedAccount() }) {
+        if let account = try await account() {
             return EnvironmentBoundary(
                 isEnforced: true, detail: "the server: environments use \(account.quotedName), with rights only on test_ databases")
         }
