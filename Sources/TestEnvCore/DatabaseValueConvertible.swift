@@ -169,3 +169,21 @@ extension DatabaseDateTime: DatabaseValueConvertible {
 
     public var databaseValue: DatabaseValue { .dateTime(self) }
 }
+
+extension DatabaseValueConvertible where Self: RawRepresentable, RawValue: DatabaseValueConvertible {
+    /// Converts through the raw value: declaring the conformance is enough for an enum whose raw
+    /// values are what its column holds.
+    ///
+    /// ```swift
+    /// enum Status: String, DatabaseValueConvertible { case pending, passed }
+    /// let status = try row.decode(Status.self, "status")
+    /// try await db.run("UPDATE results SET status = ?", [Status.passed.databaseValue])
+    /// ```
+    public init?(databaseValue: DatabaseValue) {
+        guard let raw = RawValue(databaseValue: databaseValue) else { return nil }
+        self.init(rawValue: raw)
+    }
+
+    /// The raw value's database value.
+    public var databaseValue: DatabaseValue { rawValue.databaseValue }
+}

@@ -4,7 +4,7 @@ import Testing
 @testable import TestEnvCore
 
 @Suite struct RowDecodableTests {
-    enum Status: String, Decodable { case open, returned }
+    enum Status: String, Decodable, DatabaseValueConvertible { case open, returned }
     struct Extra: Decodable, Equatable { let late: Bool }
     struct Rental: Decodable, Equatable {
         let rentalId: Int
@@ -49,6 +49,23 @@ import Testing
         struct Wrong: Decodable { let status: Int }
         let error = #expect(throws: RowDecodingError.self) { try row.decode(Wrong.self) }
         #expect(error?.column == "status")
+    }
+
+    enum Level: Int, DatabaseValueConvertible {
+        case low = 1
+        case high = 2
+    }
+
+    @Test("A RawRepresentable type converts through its raw value once it declares the conformance; an unknown raw value is nil")
+    func rawRepresentable() throws {
+        #expect(Status.open.databaseValue == .text("open"))
+        #expect(Status(databaseValue: .text("returned")) == .returned)
+        #expect(Status(databaseValue: .text("lost")) == nil)
+        #expect(Status(databaseValue: .integer(1)) == nil)
+        #expect(Level(databaseValue: .integer(2)) == .high)
+        #expect(Level.low.databaseValue == .integer(1))
+        let row = Row(columns: ColumnNames(["level"]), values: [.integer(2)])
+        #expect(try row.decode(Level.self, "level") == .high)
     }
 
     @Test("Date converts both ways: UTC DATETIME with microseconds, and from SQLite text and numbers")

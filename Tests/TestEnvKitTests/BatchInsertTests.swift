@@ -60,6 +60,34 @@ import Testing
         }
     }
 
+    @Test("skipDuplicates skips rows repeating a key, already stored or earlier in the batch, and counts only the rows inserted")
+    func skipDuplicatesCountsInserted() async throws {
+        try await withIsolatedEnvironment(schema: .example, manager: KitTests.manager()) { env in
+            try await env.connection.batchInsert(into: "merchants", columns: ["name"], rows: merchantRows(3))
+            // m1…m3 exist; the new rows repeat m2 and m3, and m5 twice, across batches of two.
+            let rows: [[DatabaseValue]] = ["m2", "m4", "m5", "m3", "m5", "m6"].map { [.text($0)] }
+            let result = try await env.connection.batchInsert(
+                into: "merchants", columns: ["name"], rows: rows, batchSize: 2, skipDuplicates: true)
+            #expect(result.rowCount == 3)
+            #expect(result.generatedIDs == nil)
+            let names = try await env.connection.all("SELECT name FROM merchants ORDER BY name", []).map { try $0.decode(String.self, 0) }
+            #expect(names == ["m1", "m2", "m3", "m4", "m5", "m6"])
+        }
+    }
+
+    @Test("skipDuplicates skips key conflicts only: a foreign-key violation still fails the batch and leaves nothing")
+    func skipDuplicatesKeepsOtherErrors() async throws {
+        try await withIsolatedEnvironment(schema: .example, manager: KitTests.manager()) { env in
+            let rows: [[DatabaseValue]] = [["a@example.com", .null], ["b@example.com", 999]]
+            let error = await driverError {
+                try await env.connection.batchInsert(into: "users", columns: ["email", "merchant_id"], rows: rows, skipDuplicates: true)
+            }
+            #expect(error?.kind == .constraintViolation, "\(String(describing: error))")
+            let count = try await env.connection.get("SELECT COUNT(*) FROM users", [])?.decode(Int.self, 0)
+            #expect(count == 0)
+        }
+    }
+
     @Test("Inside the caller's transaction it joins it: the caller's rollback removes the rows")
     func joinsCallerTransaction() async throws {
         try await withIsolatedEnvironment(schema: .example, manager: KitTests.manager()) { env in

@@ -2,11 +2,13 @@ import TestEnvCore
 
 /// What `batchInsert(into:columns:rows:batchSize:)` inserted.
 public struct BatchInsertResult: Sendable, Hashable {
-    /// The number of rows inserted.
+    /// The number of rows inserted: with `skipDuplicates`, the rows actually inserted, without those
+    /// skipped as duplicates.
     public let rowCount: Int
     /// The keys the table's auto-increment column generated, in row order; nil when the table has
-    /// no such column, when the rows set it themselves, or (MySQL, not MariaDB) when the server's
-    /// `innodb_autoinc_lock_mode` does not guarantee consecutive keys per statement.
+    /// no such column, when the rows set it themselves, with `skipDuplicates` (which rows were skipped
+    /// is not known), or (MySQL, not MariaDB) when the server's `innodb_autoinc_lock_mode` does not
+    /// guarantee consecutive keys per statement.
     public let generatedIDs: [Int64]?
     /// The inserted rows as stored, when the insert returned them (MariaDB `RETURNING *`, on request).
     let storedRows: [Row]?
@@ -35,28 +37,44 @@ extension DatabaseConnection {
     /// the range is checked with a count; MySQL reports them only when the server's lock mode
     /// guarantees consecutive keys.
     ///
+    /// With `skipDuplicates`, a row that would repeat a primary or unique key is skipped instead of
+    /// failing the batch, and ``BatchInsertResult/rowCount`` counts only the rows inserted:
+    ///
+    /// ```swift
+    /// let added = try await db.batchInsert(into: "tags", columns: ["name"], rows: [["a"], ["b"], ["a"]], skipDuplicates: true)
+    /// added.rowCount   // 2
+    /// ```
+    ///
+    /// It skips key conflicts and nothing else: SQLite's `ON CONFLICT DO NOTHING`, and on MySQL
+    /// `ON DUPLICATE KEY UPDATE` of a column to itself rather than `INSERT IGNORE`, which would also
+    /// turn a foreign-key violation, a `NULL` in a `NOT NULL` column or a truncated value into a warning.
+    ///
     /// - Throws: ``TestEnvError/Code/invalidInput`` for rows of the wrong width; ``InvalidIdentifierError``
     ///   for a table or column name that is not a plain identifier; the driver's error for a rejected row
     ///   (nothing of the batch stays).
     @discardableResult
-    public func batchInsert(into table: String, columns: [String], rows: [[DatabaseValue]], batchSize: Int = 1000) throws
-        -> BatchInsertResult
-    {
-        try batchInsert(into: table, columns: columns, rows: rows, batchSize: batchSize, returningRows: false)
+    public func batchInsert(
+        into table: String, columns: [String], rows: [[DatabaseValue]], batchSize: Int = 1000, skipDuplicates: Bool = false
+    ) throws -> BatchInsertResult {
+        try batchInsert(
+            into: table, columns: columns, rows: rows, batchSize: batchSize, returningRows: false, skipDuplicates: skipDuplicates)
     }
 
-    /// ``batchInsert(into:columns:rows:batchSize:)``, and with `returningRows` on MariaDB and SQLite
+    /// ``batchInsert(into:columns:rows:batchSize:skipDuplicates:)``, and with `returningRows` on MariaDB and SQLite
     /// 3.35+ the stored rows too (`RETURNING *`), which saves reading them back. `key` is the table's auto-increment
     /// column when the caller knows it already (`.some(nil)`: it has none); nil looks it up.
     func batchInsert(
-        into table: String, columns: [String], rows: [[DatabaseValue]], batchSize: Int, returningRows: Bool, key: String?? = nil
+        into table: String, columns: [String], rows: [[DatabaseValue]], batchSize: Int, returningRows: Bool, key: String?? = nil,
+        skipDuplicates: Bool = false
     ) throws -> BatchInsertResult {
         guard !columns.isEmpty else { throw TestEnvError(.invalidInput, "batchInsert into \(table) needs at least one column") }
         if let bad = rows.firstIndex(where: { $0.count != columns.count }) {
             throw TestEnvError(
                 .invalidInput, "batchInsert into \(table): row \(bad) has \(rows[bad].count) values for \(columns.count) columns")
         }
-        let plan = try InsertPlan(table: table, columns: columns, dialect: dialect, key: try key ?? autoIncrementColumn(of: table))
+        let plan = try InsertPlan(
+            table: table, columns: columns, dialect: dialect, key: skipDuplicates ? nil : try key ?? autoIncrementColumn(of: table),
+            skipDuplicates: skipDuplicates)
         guard !rows.isEmpty else { return BatchInsertResult(rowCount: 0, generatedIDs: plan.wantsIDs ? [] : nil) }
         let rowsPerStatement = max(1, min(batchSize, maxBoundParameters() / columns.count))
         let strategy = plan.wantsIDs ? try keyStrategy(returningRows: returningRows) : .none
@@ -77,19 +95,24 @@ extension DatabaseConnection {
     ) throws -> BatchInsertResult {
         var ids: [Int64]? = plan.wantsIDs && strategy != .none ? [] : nil
         var stored: [Row]? = returnsRows ? [] : nil
+        var inserted = 0
         for start in stride(from: 0, to: rows.count, by: rowsPerStatement) {
             let chunk = rows[start..<min(start + rowsPerStatement, rows.count)]
             if returnsRows {
                 let returned = try all(plan.statement(rowCount: chunk.count) + " RETURNING *", Array(chunk.joined()))
                 ids?.append(contentsOf: try returned.map { try $0.decode(Int64.self, plan.key ?? "") })
                 stored?.append(contentsOf: returned)
+            } else if plan.skipsDuplicates {
+                inserted += try run(plan.statement(rowCount: chunk.count), Array(chunk.joined())).affectedRows
+                continue
             } else {
                 // One chunk whose keys cannot be read makes the whole list unknown, never shorter.
                 let generated = try insertChunk(chunk, plan: plan, strategy: strategy)
                 ids = generated.flatMap { generated in ids.map { $0 + generated } }
             }
+            inserted += chunk.count
         }
-        return BatchInsertResult(rowCount: rows.count, generatedIDs: ids, storedRows: stored)
+        return BatchInsertResult(rowCount: inserted, generatedIDs: ids, storedRows: stored)
     }
 
     private func insertChunk(_ chunk: ArraySlice<[DatabaseValue]>, plan: InsertPlan, strategy: KeyStrategy) throws -> [Int64]? {
@@ -161,17 +184,30 @@ private struct InsertPlan {
     let quotedKey: String?
     let wantsIDs: Bool
     let rowPlaceholder: String
+    /// What follows the rows: nothing, or the clause that skips a row repeating a key.
+    let conflictClause: String
 
-    init(table: String, columns: [String], dialect: SQLDialect, key: String?) throws {
+    var skipsDuplicates: Bool { !conflictClause.isEmpty }
+
+    init(table: String, columns: [String], dialect: SQLDialect, key: String?, skipDuplicates: Bool = false) throws {
         self.key = key
         quotedTable = try dialect.quoted(table)
-        quotedColumns = try columns.map(dialect.quoted).joined(separator: ", ")
+        let quoted = try columns.map(dialect.quoted)
+        quotedColumns = quoted.joined(separator: ", ")
         quotedKey = try key.map(dialect.quoted)
         wantsIDs = key.map { key in !columns.contains { $0.lowercased() == key.lowercased() } } ?? false
         rowPlaceholder = "(" + SQLText.placeholders(columns.count) + ")"
+        // MySQL counts a row updated to its own values as 0 affected rows, so the count stays the inserted rows.
+        conflictClause =
+            switch (skipDuplicates, dialect) {
+            case (false, _): ""
+            case (true, .sqlite): " ON CONFLICT DO NOTHING"
+            case (true, .mysql): " ON DUPLICATE KEY UPDATE \(quoted[0]) = \(quoted[0])"
+            }
     }
 
     func statement(rowCount: Int) -> String {
         "INSERT INTO \(quotedTable) (\(quotedColumns)) VALUES " + Array(repeating: rowPlaceholder, count: rowCount).joined(separator: ", ")
+            + conflictClause
     }
 }
