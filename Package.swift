@@ -56,11 +56,16 @@ let package = Package(
             dependencies: ["TestEnvKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // The reference application and example factories: how to test a database-backed service.
-        .target(name: "TestEnvExamples", dependencies: ["TestEnvKit"], path: "Examples", exclude: ["Bench"]),
+        .target(
+            name: "TestEnvExamples", dependencies: ["TestEnvKit", .product(name: "Logging", package: "swift-log")], path: "Examples",
+            exclude: ["Bench"]),
         // Seeding and service figures on the example schema (the CLI's bench measures the user's schema).
         .executableTarget(
             name: "testenv-seeding-bench",
-            dependencies: ["TestEnvKit", "TestEnvExamples", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "TestEnvKit", "TestEnvExamples", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Examples/Bench"
         ),
 
@@ -92,7 +97,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TestEnvExamplesTests",
-            dependencies: ["TestEnvExamples", "TestEnvKitTesting", "TestEnvTestSupport", "testenv-seeding-bench"]
+            dependencies: [
+                "TestEnvExamples", "TestEnvKitTesting", "TestEnvTestSupport", "testenv-seeding-bench",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,6 @@
+import ArgumentParser
 import Foundation
+import Logging
 import TestEnvExamples
 import TestEnvKit
 
@@ -8,15 +10,15 @@ struct SeedingBenchmark {
     let root: String
     private let clock = ContinuousClock()
 
-    func run(rows: Int, cases: Int, repeats: Int) async throws -> Figures {
+    func run(rows: Int, cases: Int, lookups: Int) async throws -> Figures {
         let perRow = try await timeOneInsertPerRow(rows)
         let createList = try await timeCreateList(rows)
         let ceiling = try await timeServerCeiling(rows)
-        let (trigger, server) = try await timeTrigger(cases: cases, repeats: repeats)
+        let (service, server) = try await timeService(cases: cases, lookups: lookups)
         await manager.shutdown()
         return Figures(
             server: server, rows: rows, createListRowsPerSecond: Double(rows) / createList, perRowRowsPerSecond: Double(rows) / perRow,
-            serverCeilingRowsPerSecond: Double(rows) / ceiling, triggerCases: cases, triggerMedianMilliseconds: trigger * 1000)
+            serverCeilingRowsPerSecond: Double(rows) / ceiling, service: service)
     }
 
     /// The naive baseline: the same users, one autocommit INSERT each.
@@ -63,17 +65,50 @@ struct SeedingBenchmark {
         }
     }
 
-    private func timeTrigger(cases: Int, repeats: Int) async throws -> (Double, String) {
+    /// The service's whole flow on `cases` cases: trigger, one callback for each of the first half,
+    /// completion with the second half's results; then the results lookup, timed `lookups` times,
+    /// against the same query sent straight through the driver (the ceiling: no decoding, no run).
+    private func timeService(cases: Int, lookups: Int) async throws -> (ServiceFigures, String) {
         try await withIsolatedEnvironment(schema: .executionService(root: root), manager: manager) { env in
             let ids = try await DataFactory(env).createList(.testCase, count: cases).map { try $0.decode(Int64.self, "id") }
-            let service = ExecutionService(database: env.connection)
-            var timings: [Double] = []
-            for _ in 0..<repeats {
-                timings.append(try await seconds { _ = try await service.triggerTestExecution(caseIds: ids, triggeredBy: "bench") })
+            let service = ExecutionService(database: env.connection, logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
+            var triggered: TriggeredExecution?
+            let trigger = try await seconds {
+                triggered = try await service.trigger(TriggerRequest(caseIds: ids, projectId: 1, triggerType: .ci, triggeredBy: "bench"))
+            }
+            guard let triggered else { throw CleanExit.message("the trigger returned nothing") }
+            let half = ids.count / 2
+            let callbacks = try await seconds {
+                for caseId in ids[..<half] {
+                    try await service.report(CaseReport(caseId: caseId, status: .passed, durationMs: 5), executionId: triggered.executionId)
+                }
+            }
+            let completion = try await seconds {
+                let results = ids[half...].map { CaseReport(caseId: $0, status: $0 % 10 == 0 ? .failed : .passed, durationMs: 5) }
+                _ = try await service.complete(runId: triggered.runId, results: results)
+            }
+            var lookupTimes: [Double] = []
+            var queryTimes: [Double] = []
+            for _ in 0..<lookups {
+                lookupTimes.append(try await seconds { _ = try await service.results(ofExecution: triggered.executionId) })
+                queryTimes.append(
+                    try await seconds {
+                        _ = try await env.connection.all(
+                            "SELECT * FROM Auto_TestRunResults WHERE execution_id = ? ORDER BY case_id", [.integer(triggered.executionId)])
+                    })
             }
             let version = try await env.connection.get(env.backend == .mysql ? "SELECT VERSION()" : "SELECT sqlite_version()", [])
-            return (timings.sorted()[timings.count / 2], "\(env.backend) \(try version?.decode(String.self, 0) ?? "?")")
+            let figures = ServiceFigures(
+                cases: cases, triggerSeconds: trigger, callbacks: half, callbackSeconds: callbacks, completionSeconds: completion,
+                lookupP50Seconds: percentile(lookupTimes, 0.5), lookupP99Seconds: percentile(lookupTimes, 0.99),
+                queryP99Seconds: percentile(queryTimes, 0.99))
+            return (figures, "\(env.backend) \(try version?.decode(String.self, 0) ?? "?")")
         }
+    }
+
+    private func percentile(_ samples: [Double], _ fraction: Double) -> Double {
+        let sorted = samples.sorted()
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.up)) - 1)]
     }
 
     private func seconds(_ work: () async throws -> Void) async throws -> Double {

@@ -1,110 +1,263 @@
 import Foundation
+import Logging
 import TestEnvKit
 
-/// A small test-execution platform: the reference application for testing a database-backed
-/// service with TestEnvKit.
+/// A test-execution service: the reference application for testing a database-backed service with
+/// TestEnvKit.
 ///
-/// Every operation that writes runs in one transaction; lookups go straight to the explicit key.
+/// A CI system triggers a run of test cases, runners report each case's result as it finishes,
+/// and the run is completed once; a sweep aborts executions that ran past
+/// ``executionTimeout``. Every operation that writes runs in one transaction, retried when the
+/// database breaks a deadlock, and takes the run's row lock first, so that callbacks, completions
+/// and the sweep never lose each other's updates.
 ///
 /// ```swift
 /// let service = ExecutionService(database: env.connection)
-/// let execution = try await service.triggerTestExecution(caseIds: [1, 2, 3], triggeredBy: "ci")
-/// let summary = try await service.completeBatchExecution(
-///     executionId: execution.executionId,
-///     results: [CaseResult(caseId: 1, passed: true, durationMs: 12)])
+/// let run = try await service.trigger(TriggerRequest(caseIds: [1, 2, 3], projectId: 7, triggerType: .ci, triggeredBy: "ci"))
+/// try await service.report(CaseReport(caseId: 1, status: .passed, durationMs: 12), executionId: run.executionId)
+/// let outcome = try await service.complete(runId: run.runId, results: [CaseReport(caseId: 2, status: .failed)])
 /// ```
 public struct ExecutionService: Sendable {
-    /// The most detail rows one insert statement carries.
+    /// The most result rows one insert statement carries.
     public static let maximumBatchSize = 1_000
-    /// How long an execution may run before it counts as timed out.
-    public static let executionTimeout: Duration = .seconds(10 * 60)
+    /// How long an execution may stay pending or running before the sweep aborts it.
+    public static let executionTimeout: TimeInterval = 10 * 60
+
+    /// How many times a transaction the database rolled back to break a deadlock (or, on SQLite,
+    /// found the file locked) is run again.
+    static let retries = 10
 
     /// The database the service works on.
     public let database: any DatabaseConnection
-    /// Failure hooks for tests; none by default.
-    public var faults: FaultInjection
+    /// The service's notion of now: every time it stores, and the sweep's deadline.
+    public let clock: @Sendable () -> Date
+    /// Where commits, rollbacks and partial failures are logged, with run and execution ids.
+    public let logger: Logger
 
     /// Creates the service.
-    public init(database: any DatabaseConnection, faults: FaultInjection = FaultInjection()) {
+    ///
+    /// - Parameters:
+    ///   - database: the connection it works on.
+    ///   - clock: now; tests pass a clock they move.
+    ///   - logger: where it logs.
+    public init(
+        database: any DatabaseConnection, clock: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger = Logger(label: "ExecutionService")
+    ) {
         self.database = database
-        self.faults = faults
+        self.clock = clock
+        self.logger = logger
     }
 
-    /// Validates the cases, creates the execution's run and one detail row per case, all in one
-    /// transaction.
+    /// Creates the run, its execution and one pending result per distinct case, in one transaction;
+    /// the results go in multi-row batches of at most ``maximumBatchSize``.
     ///
-    /// - Throws: ``ExecutionServiceError`` (`invalidRequest`, `unknownCases`, `duplicateExecutionId`),
-    ///   or the driver's error; nothing is written then.
-    public func triggerTestExecution(caseIds: [Int64], triggeredBy: String, executionId: String = UUID().uuidString.lowercased())
-        async throws -> TriggeredExecution
-    {
-        guard !caseIds.isEmpty else { throw ExecutionServiceError.invalidRequest("an execution needs at least one case") }
-        guard Set(caseIds).count == caseIds.count else { throw ExecutionServiceError.invalidRequest("a case appears more than once") }
-        guard !triggeredBy.isEmpty else { throw ExecutionServiceError.invalidRequest("triggeredBy is empty") }
-        let detailRow = faults.detailRow
-        return try await database.withTransaction { tx in
-            let known = try tx.enabledCases(among: caseIds)
-            let unknown = caseIds.filter { !known.contains($0) }
-            guard unknown.isEmpty else { throw ExecutionServiceError.unknownCases(unknown) }
-            let runId = try tx.insertRun(executionId: executionId, triggeredBy: triggeredBy, totalCases: caseIds.count)
-            var rows: [[DatabaseValue]] = caseIds.map { [.text(executionId), .integer(runId), .integer($0), "queued"] }
-            if let detailRow { rows = rows.enumerated().map { detailRow($0.offset, $0.element) } }
-            let inserted = try tx.batchInsert(
-                into: "Auto_TestCaseTaskExecutions", columns: ["execution_id", "run_id", "case_id", "status"], rows: rows,
-                batchSize: Self.maximumBatchSize)
-            return TriggeredExecution(runId: runId, executionId: executionId, totalCases: inserted.rowCount, caseIds: caseIds)
-        }
-    }
-
-    /// Records results, then — after a savepoint — the detail rows' statuses, then the run's
-    /// counters and status, all in one transaction: a failure anywhere leaves the database as it was.
-    ///
-    /// - Throws: ``ExecutionServiceError`` (`unknownExecution`, `alreadyCompleted`, `casesNotInExecution`,
-    ///   `invalidRequest`), or the driver's error.
-    public func completeBatchExecution(executionId: String, results: [CaseResult]) async throws -> TestRunRecord {
-        guard !results.isEmpty else { throw ExecutionServiceError.invalidRequest("no results") }
-        guard Set(results.map(\.caseId)).count == results.count else {
-            throw ExecutionServiceError.invalidRequest("a case has two results")
-        }
-        let afterDetailUpdates = faults.afterDetailUpdates
-        return try await database.withTransaction { tx in
-            let run = try tx.lockedRun(executionId: executionId)
-            guard run.status == "pending" else { throw ExecutionServiceError.alreadyCompleted(executionId) }
-            try tx.checkCasesBelong(results.map(\.caseId), to: executionId)
-            try tx.batchInsert(
-                into: "Auto_TestRunResults", columns: ["run_id", "case_id", "outcome", "duration_ms", "message"],
-                rows: results.map { result in
-                    [
-                        .integer(run.id), .integer(result.caseId), .text(result.passed ? "passed" : "failed"),
-                        .integer(Int64(result.durationMs)),
-                        result.message.map(DatabaseValue.text) ?? .null,
-                    ]
-                }, batchSize: Self.maximumBatchSize)
-            try tx.withTransaction { details in
-                try details.setStatus("passed", of: results.filter(\.passed).map(\.caseId), in: executionId)
-                try details.setStatus("failed", of: results.filter { !$0.passed }.map(\.caseId), in: executionId)
-                try afterDetailUpdates?()
+    /// - Throws: ``ExecutionServiceError/invalidRequest(_:)`` for no cases or an empty `triggeredBy`;
+    ///   ``ExecutionServiceError/casesNotEnabled(_:)`` naming every case that does not exist or is
+    ///   disabled; the driver's error. Nothing is written then.
+    public func trigger(_ request: TriggerRequest) async throws -> TriggeredExecution {
+        guard !request.caseIds.isEmpty else { throw ExecutionServiceError.invalidRequest("a run needs at least one case") }
+        guard !request.triggeredBy.isEmpty else { throw ExecutionServiceError.invalidRequest("triggeredBy is empty") }
+        var seen: Set<Int64> = []
+        let distinct = request.caseIds.filter { seen.insert($0).inserted }
+        let now = clock()
+        let triggered = try await logged("trigger", ["triggered_by": "\(request.triggeredBy)", "cases": "\(distinct.count)"]) {
+            try await database.withTransaction(retries: Self.retries) { tx in
+                let names = try tx.caseNames(distinct, enabledOnly: true)
+                let refused = distinct.filter { names[$0] == nil }
+                guard refused.isEmpty else { throw ExecutionServiceError.casesNotEnabled(refused) }
+                let executionId = try tx.insertExecution(taskId: request.taskId, executedBy: request.triggeredBy, at: now)
+                let runId = try tx.insertRun(request, executionId: executionId, at: now)
+                // The unique key (execution, case) is the authority on "one row per case": a case
+                // named twice is skipped by the database, and the totals are what it inserted.
+                let inserted = try tx.batchInsert(
+                    into: "Auto_TestRunResults", columns: ["execution_id", "case_id", "case_name"],
+                    rows: request.caseIds.map { [.integer(executionId), .integer($0), .text(names[$0] ?? "")] },
+                    batchSize: Self.maximumBatchSize, skipDuplicates: true
+                ).rowCount
+                try tx.setTotalCases(inserted, runId: runId, executionId: executionId)
+                return TriggeredExecution(runId: runId, executionId: executionId, totalCases: inserted, caseIds: distinct)
             }
-            return try tx.updateCounters(of: run, passed: results.filter(\.passed).count, failed: results.filter { !$0.passed }.count)
+        }
+        logger.info(
+            "triggered a run",
+            metadata: ["run_id": "\(triggered.runId)", "execution_id": "\(triggered.executionId)", "cases": "\(triggered.totalCases)"])
+        return triggered
+    }
+
+    /// Stores one case's result and moves the run's counters with it, atomically. The first report
+    /// moves the run and its execution to ``RunStatus/running``.
+    ///
+    /// Replaying a report (the same case, the same status) changes nothing and returns
+    /// ``CallbackOutcome/alreadyRecorded``, so a runner may retry freely.
+    ///
+    /// - Throws: ``ExecutionServiceError/unknownExecution(_:)``; ``ExecutionServiceError/caseNotInExecution(caseId:executionId:)``;
+    ///   ``ExecutionServiceError/conflictingResult(caseId:recorded:reported:)`` when the case was
+    ///   reported with another status; ``ExecutionServiceError/runFinished(runId:status:)`` after
+    ///   completion or abort; ``ExecutionServiceError/invalidRequest(_:)`` for a pending status.
+    @discardableResult
+    public func report(_ report: CaseReport, executionId: Int64) async throws -> CallbackOutcome {
+        guard report.status != .pending else { throw ExecutionServiceError.invalidRequest("a report needs an outcome, not pending") }
+        let now = clock()
+        return try await logged("callback", ["execution_id": "\(executionId)", "case_id": "\(report.caseId)"]) {
+            try await database.withTransaction(retries: Self.retries) { tx in
+                guard let run = try tx.run(executionId: executionId, locked: true) else {
+                    throw ExecutionServiceError.unknownExecution(executionId)
+                }
+                guard let recorded = try tx.resultStatus(caseId: report.caseId, executionId: executionId) else {
+                    throw ExecutionServiceError.caseNotInExecution(caseId: report.caseId, executionId: executionId)
+                }
+                if recorded == report.status { return .alreadyRecorded }
+                guard !run.status.isFinished else { throw ExecutionServiceError.runFinished(runId: run.id, status: run.status) }
+                guard recorded == .pending else {
+                    throw ExecutionServiceError.conflictingResult(caseId: report.caseId, recorded: recorded, reported: report.status)
+                }
+                try tx.storeReport(report, executionId: executionId)
+                try tx.count(report.status, runId: run.id, at: now)
+                if run.status == .pending { try tx.setExecutionStatus(.running, id: executionId, from: [.pending]) }
+                return .recorded
+            }
         }
     }
 
-    /// The execution with this id: its run and its cases by status, or nil.
+    /// Completes a run: its summary (status, counters, duration, end time) and its detailed
+    /// results — each reported case's row updated, or inserted when the run has none — in one
+    /// transaction, under the run's row lock.
     ///
-    /// - Throws: the driver's error.
-    public func execution(byId executionId: String) async throws -> ExecutionRecord? {
-        guard let run = try await run(byExecutionId: executionId) else { return nil }
-        let rows = try await database.all(
-            "SELECT status, COUNT(*) AS n FROM Auto_TestCaseTaskExecutions WHERE execution_id = ? GROUP BY status", [.text(executionId)])
-        let counts = try Dictionary(uniqueKeysWithValues: rows.map { (try $0.decode(String.self, "status"), try $0.decode(Int.self, "n")) })
-        return ExecutionRecord(run: run, casesByStatus: counts)
+    /// The counters count every case of the run as it stands after the reported results: those
+    /// reported here and those reported earlier through callbacks. The run is ``RunStatus/success``
+    /// when every case passed or was skipped, else ``RunStatus/failed``.
+    ///
+    /// With ``CompletionMode/keepSummary``, a failure while saving the details (a case that does not
+    /// exist, a value the column refuses) rolls them back to a savepoint taken before them, and the
+    /// summary is committed all the same; ``CompletionOutcome/detailFailure`` says why.
+    ///
+    /// - Throws: ``ExecutionServiceError/unknownRun(_:)``; ``ExecutionServiceError/runFinished(runId:status:)``
+    ///   (a second completion); ``ExecutionServiceError/invalidRequest(_:)`` for no results, a case
+    ///   reported twice or a pending status; with ``CompletionMode/allOrNothing``, the driver's error
+    ///   from the details. Nothing is written then.
+    public func complete(runId: Int64, results: [CaseReport], mode: CompletionMode = .allOrNothing) async throws -> CompletionOutcome {
+        guard !results.isEmpty else { throw ExecutionServiceError.invalidRequest("a completion needs at least one result") }
+        guard Set(results.map(\.caseId)).count == results.count else {
+            throw ExecutionServiceError.invalidRequest("a case is reported twice")
+        }
+        guard !results.contains(where: { $0.status == .pending }) else {
+            throw ExecutionServiceError.invalidRequest("a result needs an outcome, not pending")
+        }
+        let now = clock()
+        let (outcome, executionId) = try await logged("completion", ["run_id": "\(runId)"]) {
+            try await database.withTransaction(retries: Self.retries) { tx in
+                guard let run = try tx.run(id: runId, locked: true) else { throw ExecutionServiceError.unknownRun(runId) }
+                guard !run.status.isFinished else { throw ExecutionServiceError.runFinished(runId: runId, status: run.status) }
+                var cases = try tx.resultCases(executionId: run.executionId)
+                let added = try tx.caseNames(results.map(\.caseId).filter { cases[$0] == nil }, enabledOnly: false)
+                for result in results { cases[result.caseId] = (cases[result.caseId]?.name ?? added[result.caseId] ?? "", result.status) }
+                let names = cases.mapValues(\.name)
+                var detailFailure: String?
+                do {
+                    try tx.withTransaction { details in try details.upsertResults(results, executionId: run.executionId, names: names) }
+                } catch let error as any DatabaseDriverError where mode == .keepSummary && tx.isInTransaction() {
+                    // Rolled back to the savepoint; a failure that ended the whole transaction (a
+                    // deadlock) is rethrown, since the summary would be written outside of it.
+                    detailFailure = "\(error)"
+                }
+                let counts = CaseCounts(cases.values.map(\.status))
+                let status: RunStatus = counts.passed + counts.skipped == cases.count ? .success : .failed
+                let duration = Int64((now.timeIntervalSince(run.startedAt ?? run.createdAt) * 1000).rounded())
+                try tx.finishRun(runId, status: status, counts: counts, total: cases.count, durationMs: duration, at: now)
+                try tx.setExecutionStatus(status, id: run.executionId, from: [.pending, .running])
+                guard let stored = try tx.run(id: runId, locked: false) else { throw ExecutionServiceError.unknownRun(runId) }
+                return (CompletionOutcome(run: stored, detailFailure: detailFailure), run.executionId)
+            }
+        }
+        let metadata: Logger.Metadata = [
+            "run_id": "\(runId)", "execution_id": "\(executionId)", "status": "\(outcome.run.status.rawValue)",
+        ]
+        if let failure = outcome.detailFailure {
+            logger.error("completed the run's summary; its detailed results were rolled back: \(failure)", metadata: metadata)
+        } else {
+            logger.info("completed a run", metadata: metadata)
+        }
+        return outcome
     }
 
-    /// The run of the execution with this id, or nil.
+    /// Aborts every execution still pending or running ``executionTimeout`` after it started, with
+    /// its run; the cases not reported stay pending.
+    ///
+    /// - Returns: the aborted executions' ids.
+    /// - Throws: the driver's error; nothing is written then.
+    @discardableResult
+    public func sweepTimedOutExecutions() async throws -> [Int64] {
+        let now = clock()
+        let aborted = try await logged("timeout sweep", [:]) {
+            try await database.withTransaction(retries: Self.retries) { tx in
+                let candidates = try tx.unfinishedExecutions(startedBefore: now.addingTimeInterval(-Self.executionTimeout))
+                guard !candidates.isEmpty else { return [(runId: Int64, executionId: Int64)]() }
+                // The runs' row locks first, as callbacks and completions take them: one that finished
+                // the run meanwhile is seen here, and its execution is left alone.
+                let runs = try tx.lockUnfinishedRuns(executionIds: candidates)
+                try tx.abort(runs, at: now)
+                return runs
+            }
+        }
+        for run in aborted {
+            logger.warning(
+                "aborted an execution that ran past its timeout",
+                metadata: ["run_id": "\(run.runId)", "execution_id": "\(run.executionId)"])
+        }
+        return aborted.map(\.executionId)
+    }
+
+    /// An execution's results, one per case by case id, with its run's summary, read in one
+    /// transaction so that they agree; nil when no execution has this id.
     ///
     /// - Throws: the driver's error.
-    public func run(byExecutionId executionId: String) async throws -> TestRunRecord? {
-        try await database.get("SELECT \(TestRunRecord.columns) FROM Auto_TestRun WHERE execution_id = ?", [.text(executionId)]).map(
-            TestRunRecord.init)
+    public func results(ofExecution executionId: Int64) async throws -> ExecutionResults? {
+        try await database.withTransaction { tx in
+            guard let run = try tx.run(executionId: executionId, locked: false) else { return nil }
+            let status = try tx.get("SELECT status FROM Auto_TestCaseTaskExecutions WHERE id = ?", [.integer(executionId)])
+            let rows = try tx.all(
+                "SELECT \(CaseResultRecord.columns) FROM Auto_TestRunResults WHERE execution_id = ? ORDER BY case_id",
+                [.integer(executionId)])
+            return ExecutionResults(
+                run: run, executionStatus: try status?.decode(RunStatus.self, 0) ?? run.status,
+                results: try rows.map { try $0.decode(CaseResultRecord.self, keys: .convertFromSnakeCase) })
+        }
+    }
+
+    /// The run with this id, or nil.
+    ///
+    /// - Throws: the driver's error.
+    public func run(id: Int64) async throws -> TestRunSummary? {
+        try await database.withTransaction { tx in try tx.run(id: id, locked: false) }
+    }
+
+    /// Runs `work`, logging its rollback with `metadata` when it throws.
+    private func logged<T>(_ action: String, _ metadata: Logger.Metadata, _ work: () async throws -> T) async throws -> T {
+        do {
+            return try await work()
+        } catch {
+            logger.warning("\(action) rolled back: \(error)", metadata: metadata)
+            throw error
+        }
+    }
+}
+
+/// Cases by outcome, as the run's counters hold them.
+struct CaseCounts {
+    var passed = 0
+    /// Failed and errored.
+    var failed = 0
+    var skipped = 0
+
+    init(_ statuses: [CaseStatus]) {
+        for status in statuses {
+            switch status {
+            case .passed: passed += 1
+            case .failed, .error: failed += 1
+            case .skipped: skipped += 1
+            case .pending: break
+            }
+        }
     }
 }

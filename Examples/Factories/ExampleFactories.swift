@@ -26,14 +26,15 @@ extension Factory {
             "independent": ["merchant_id": nil],
         ])
 
-    /// An enabled test case of the ExecutionService.
+    /// An enabled API test case of the ExecutionService, with its script.
     public static let testCase = Factory(
         "Auto_TestCase",
         [
             "name": .sequence { .text("test case \($0)") },
-            "suite": "default",
+            "type": "api",
+            "script_path": .sequence { .text("cases/case_\($0).py") },
         ],
-        traits: ["disabled": ["enabled": 0]])
+        traits: ["disabled": ["enabled": 0], "ui": ["type": "ui"]])
 }
 
 extension Schema {

@@ -2,6 +2,7 @@
 // on the default backend (SQLite in memory), and on MySQL too when TEST_DB_TYPE=mysql. Each step
 // prints how many rows it wrote and how long it took; the end shows that cleanup left nothing.
 import Foundation
+import Synchronization
 import TestEnvExamples
 import TestEnvKit
 
@@ -15,6 +16,7 @@ func report(_ label: String, rows: Int?, took elapsed: Duration) {
     print("  ✓ \(columns) \(String(format: "%7.1f ms", milliseconds))")
 }
 
+@discardableResult
 func step<T>(_ label: String, rows: (T) -> Int? = { _ in nil }, _ work: () async throws -> T) async rethrows -> T {
     let start = clock.now
     let value = try await work()
@@ -37,21 +39,69 @@ func scenario(on backend: DatabaseBackend, configuration base: TestEnvConfigurat
         let cases = try await step("seeded test cases with DataFactory.createList", rows: { $0.count }) {
             try await DataFactory(env).createList(.testCase, count: 1_000).map { try $0.decode(Int64.self, "id") }
         }
-        let service = ExecutionService(database: env.connection)
-        let execution = try await step("triggered an execution of every case", rows: { $0.totalCases + 1 }) {
-            try await service.triggerTestExecution(caseIds: cases, triggeredBy: "demo")
+        // The service's clock is one the demo moves, to show the timeout sweep without waiting ten minutes.
+        let now = DemoClock()
+        let service = ExecutionService(database: env.connection, clock: { now.date })
+        let request = TriggerRequest(caseIds: cases, projectId: 1, triggerType: .ci, triggeredBy: "demo", ciJobName: "nightly")
+        let run = try await step("triggered a run of every case (run, execution, results)", rows: { $0.totalCases + 2 }) {
+            try await service.trigger(request)
         }
-        let results = cases.enumerated().map { CaseResult(caseId: $0.element, passed: $0.offset % 10 != 0, durationMs: 40) }
-        let run = try await step("completed it: results, detail statuses, run counters", rows: { _ in results.count * 2 + 1 }) {
-            try await service.completeBatchExecution(executionId: execution.executionId, results: results)
+        let reported = cases.prefix(200)
+        try await step("200 runner callbacks, a few failed or skipped", rows: { _ in reported.count * 2 }) {
+            for (index, caseId) in reported.enumerated() {
+                let status: CaseStatus = index % 50 == 7 ? .failed : index % 40 == 3 ? .skipped : .passed
+                try await service.report(CaseReport(caseId: caseId, status: status, durationMs: 40), executionId: run.executionId)
+            }
         }
-        let record = try await step("looked the execution up by its id") { try await service.execution(byId: execution.executionId) }
-        let statuses = (record?.casesByStatus ?? [:]).sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        try await step("replayed the first callback: nothing changed") {
+            let outcome = try await service.report(
+                CaseReport(caseId: cases[0], status: .passed, durationMs: 40), executionId: run.executionId)
+            guard outcome == .alreadyRecorded else { throw DemoFailure("a replayed callback was recorded twice") }
+        }
+        // The runner's batch names a case deleted meanwhile: its row cannot be stored.
+        let batch =
+            cases.dropFirst(200).map { CaseReport(caseId: $0, status: $0 % 97 == 0 ? .error : .passed, durationMs: 35) }
+            + [CaseReport(caseId: 9_999_999, status: .passed)]
+        let completion = try await step("completed it, keeping the summary when details fail", rows: { _ in 1 }) {
+            try await service.complete(runId: run.runId, results: batch, mode: .keepSummary)
+        }
+        print("    details \(completion.detailsSaved ? "saved" : "rolled back to the savepoint: \(completion.detailFailure ?? "")")")
+        let summary = completion.run
         print(
-            "    run \(run.id): \(run.status), \(run.passedCases) passed, \(run.failedCases) failed; cases by status: \(statuses)"
-        )
+            "    run \(summary.id): \(summary.status.rawValue), \(summary.passedCases) passed, \(summary.failedCases) failed, "
+                + "\(summary.skippedCases) skipped of \(summary.totalCases)")
+        let stalled = try await step("triggered a second run that no runner picks up", rows: { $0.totalCases + 2 }) {
+            try await service.trigger(
+                TriggerRequest(caseIds: Array(cases.prefix(10)), projectId: 1, triggerType: .scheduled, triggeredBy: "cron"))
+        }
+        now.advance(minutes: 11)
+        let swept = try await step("eleven minutes later, the timeout sweep", rows: { $0.count * 2 }) {
+            try await service.sweepTimedOutExecutions()
+        }
+        guard swept == [stalled.executionId] else { throw DemoFailure("the sweep aborted \(swept), not execution \(stalled.executionId)") }
+        let found = try await step("looked the first run's results up by execution id", rows: { $0?.results.count }) {
+            try await service.results(ofExecution: run.executionId)
+        }
+        let statuses = Dictionary(grouping: found?.results ?? [], by: \.status.rawValue).mapValues(\.count)
+        print(
+            "    stored results by status: \(statuses.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))")
+        print("    second run: \(try await service.run(id: stalled.runId)?.status.rawValue ?? "?")")
     }
     print("  ✓ removed the environment: \(try await leftovers(of: databaseName, backend: backend, manager: manager))")
+}
+
+/// The demo's clock: real time, moved forward on request.
+final class DemoClock: Sendable {
+    private let offset = Mutex<TimeInterval>(0)
+
+    var date: Date { Date().addingTimeInterval(offset.withLock { $0 }) }
+
+    func advance(minutes: Double) { offset.withLock { $0 += minutes * 60 } }
+}
+
+struct DemoFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// Shows that cleanup left nothing: the manager tracks no environment and, on MySQL, the server has no such database.

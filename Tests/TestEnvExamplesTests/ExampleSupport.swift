@@ -31,7 +31,7 @@ enum Examples {
                         let process = Process()
                         process.executableURL = URL(fileURLWithPath: path)
                         process.arguments = [
-                            "--type", backend, "--rows", "50", "--cases", "10", "--repeats", "1", "--root", Examples.root, "--json",
+                            "--type", backend, "--rows", "50", "--cases", "20", "--lookups", "3", "--root", Examples.root, "--json",
                         ]
                         let pipe = Pipe()
                         process.standardOutput = pipe
@@ -47,9 +47,18 @@ enum Examples {
         #expect(
             Set(figures.keys) == [
                 "server", "rows", "create_list_rows_per_s", "per_row_rows_per_s", "create_list_server_ceiling_rows_per_s", "seed_speedup",
-                "create_list_share_of_ceiling", "trigger_cases", "trigger_1000_cases_ms",
+                "create_list_share_of_ceiling", "service",
             ])
         #expect(figures["rows"] as? Int == 50)
         #expect((figures["create_list_server_ceiling_rows_per_s"] as? Double ?? 0) > 0)
+        let service = try #require(figures["service"] as? [String: Any])
+        #expect(
+            Set(service.keys) == [
+                "cases", "trigger_ms", "callbacks", "callbacks_ms", "completion_ms", "cases_per_minute", "lookup_p50_ms", "lookup_p99_ms",
+                "lookup_query_only_p99_ms",
+            ])
+        #expect(service["cases"] as? Int == 20)
+        #expect(service["callbacks"] as? Int == 10)
+        #expect((service["cases_per_minute"] as? Double ?? 0) > 0)
     }
 }

@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import Synchronization
+import TestEnvExamples
+import TestEnvKit
+
+/// A clock the test moves: the service stores its time, and the timeout sweep reads it.
+final class TestClock: Sendable {
+    private let current: Mutex<Date>
+
+    init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) { current = Mutex(start) }
+
+    var now: Date { current.withLock { $0 } }
+
+    func advance(minutes: Double) { current.withLock { $0 = $0.addingTimeInterval(minutes * 60) } }
+}
+
+/// What the service logged, with each line's metadata.
+final class ServiceLog: Sendable {
+    struct Entry: Sendable {
+        let level: Logger.Level
+        let message: String
+        let metadata: [String: String]
+    }
+
+    private let entries = Mutex<[Entry]>([])
+
+    var all: [Entry] { entries.withLock { $0 } }
+
+    var logger: Logger {
+        Logger(label: "ExecutionService") { _ in Handler(log: self) }
+    }
+
+    private struct Handler: LogHandler {
+        let log: ServiceLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let merged = metadata.merging(event.metadata ?? [:]) { $1 }.mapValues { "\($0)" }
+            log.entries.withLock { $0.append(Entry(level: event.level, message: event.message.description, metadata: merged)) }
+        }
+    }
+}
+
+/// One environment with the ExecutionService tables, enabled cases, and a service on a moved clock.
+struct ServiceFixture {
+    let env: IsolatedEnvironment
+    let caseIds: [Int64]
+    let clock = TestClock()
+    let log = ServiceLog()
+
+    var service: ExecutionService { service(on: env.connection) }
+
+    /// The service on another connection to the same database, for races.
+    func service(on connection: any DatabaseConnection) -> ExecutionService {
+        ExecutionService(database: connection, clock: { [clock] in clock.now }, logger: log.logger)
+    }
+
+    func request(_ caseIds: [Int64]? = nil) -> TriggerRequest {
+        TriggerRequest(
+            caseIds: caseIds ?? self.caseIds, projectId: 7, triggerType: .ci, triggeredBy: "ci-bot", ciJobName: "nightly", taskId: 42,
+            configuration: #"{"browser": "firefox", "retries": 1}"#)
+    }
+
+    /// Every row of every table, in id order: a failed operation must leave exactly this.
+    func snapshot() async throws -> [String] {
+        var state: [String] = []
+        for table in ["Auto_TestCase", "Auto_TestCaseTaskExecutions", "Auto_TestRun", "Auto_TestRunResults"] {
+            for row in try await env.connection.all("SELECT * FROM \(table) ORDER BY id", []) {
+                state.append("\(table) \(row.values)")
+            }
+        }
+        return state
+    }
+
+    /// The run's counters, and the same counts taken from its results: they must always agree.
+    func counters(ofRun runId: Int64) async throws -> (stored: [Int], counted: [Int]) {
+        let run = try await env.connection.get(
+            "SELECT total_cases, passed_cases, failed_cases, skipped_cases, execution_id FROM Auto_TestRun WHERE id = ?",
+            [.integer(runId)])
+        let executionId = try run?.decode(Int64.self, "execution_id") ?? -1
+        let counted = try await env.connection.get(
+            """
+            SELECT COUNT(*), COUNT(CASE WHEN status = 'passed' THEN 1 END), COUNT(CASE WHEN status IN ('failed', 'error') THEN 1 END),
+                   COUNT(CASE WHEN status = 'skipped' THEN 1 END)
+            FROM Auto_TestRunResults WHERE execution_id = ?
+            """, [.integer(executionId)])
+        return (
+            try (0..<4).map { try run?.decode(Int.self, $0) ?? -1 },
+            try (0..<4).map { try counted?.decode(Int.self, $0) ?? -1 }
+        )
+    }
+}
+
+/// Runs `body` in an isolated environment with the ExecutionService tables and `caseCount` enabled
+/// cases made by the factory. `mode` overrides the run's isolation mode: races need a second
+/// connection, which transaction mode cannot give.
+func withServiceFixture(
+    cases caseCount: Int, mode: IsolationMode? = nil, function: String = #function, _ body: (ServiceFixture) async throws -> Void
+) async throws {
+    try await withIsolatedEnvironment(schema: Examples.executionSchema, mode: mode, manager: Examples.manager, function: function) { env in
+        let cases = try await DataFactory(env).createList(.testCase, count: caseCount)
+        try await body(ServiceFixture(env: env, caseIds: try cases.map { try $0.decode(Int64.self, "id") }))
+    }
+}
+
+extension TestRunSummary {
+    /// Total, passed, failed and skipped cases.
+    var counters: [Int] { [totalCases, passedCases, failedCases, skippedCases] }
+}
