@@ -95,27 +95,67 @@ private struct RowContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     var codingPath: [any CodingKey] { [] }
     var allKeys: [Key] { row.columns.names.compactMap { Key(stringValue: $0) } }
 
-    /// The column a property reads: its own name, else (snake case) its snake-cased name.
-    func column(for key: Key) -> String? {
-        if row.columns.index(of: key.stringValue) != nil { return key.stringValue }
-        guard keys == .convertFromSnakeCase else { return nil }
-        let snake = Self.snakeCased(key.stringValue)
-        return row.columns.index(of: snake) != nil ? snake : nil
+    /// The index of the column a property reads: its own name, else (snake case) its snake-cased name.
+    func column(for key: Key) -> Int? {
+        row.columns.index(ofProperty: key.stringValue, snakeCase: keys == .convertFromSnakeCase)
     }
 
     func contains(_ key: Key) -> Bool { column(for: key) != nil }
 
     func decodeNil(forKey key: Key) throws -> Bool {
-        guard let column = column(for: key) else { return true }
-        return row[column]?.isNull ?? true
+        guard let index = column(for: key) else { return true }
+        return row.values[index].isNull
+    }
+
+    // The common column types, statically: the generic path below asks the runtime whether the
+    // type converts, twice per value, which costs more than the conversion itself.
+    func decode(_ type: String.Type, forKey key: Key) throws -> String { try convert(type, key) }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try convert(type, key) }
+    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try convert(type, key) }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try convert(type, key) }
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try convert(type, key) }
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try convertIfPresent(type, key) }
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try convertIfPresent(type, key) }
+    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try convertIfPresent(type, key) }
+    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try convertIfPresent(type, key) }
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try convertIfPresent(type, key) }
+
+    private func convert<T: DatabaseValueConvertible>(_ type: T.Type, _ key: Key) throws -> T {
+        guard let index = column(for: key) else { throw missingColumn(key, T.self) }
+        guard let decoded = T(databaseValue: row.values[index]) else {
+            let value = row.values[index]
+            throw RowDecodingError(
+                column: row.columns.names[index], expected: "\(T.self)",
+                problem: value.isNull ? .unexpectedNull : .typeMismatch(found: value.kindName))
+        }
+        return decoded
+    }
+
+    private func convertIfPresent<T: DatabaseValueConvertible>(_ type: T.Type, _ key: Key) throws -> T? {
+        guard let index = column(for: key), !row.values[index].isNull else { return nil }
+        return try convert(type, key)
+    }
+
+    /// One lookup instead of the default's three (contains, decodeNil, decode): an optional property
+    /// is most of what a row decodes.
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        guard let index = column(for: key), !row.values[index].isNull else { return nil }
+        return try decode(type, column: index)
     }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        guard let column = column(for: key) else {
-            let name = keys == .convertFromSnakeCase ? Self.snakeCased(key.stringValue) : key.stringValue
-            throw RowDecodingError(column: name, expected: "\(T.self)", problem: .noSuchColumn(available: row.columns.names))
-        }
-        let value = row[column] ?? .null
+        guard let index = column(for: key) else { throw missingColumn(key, T.self) }
+        return try decode(type, column: index)
+    }
+
+    private func missingColumn<T>(_ key: Key, _ type: T.Type) -> RowDecodingError {
+        let name = keys == .convertFromSnakeCase ? snakeCased(key.stringValue) : key.stringValue
+        return RowDecodingError(column: name, expected: "\(T.self)", problem: .noSuchColumn(available: row.columns.names))
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, column index: Int) throws -> T {
+        let column = row.columns.names[index]
+        let value = row.values[index]
         if let convertible = T.self as? any DatabaseValueConvertible.Type {
             guard let decoded = convertible.init(databaseValue: value) as? T else {
                 throw RowDecodingError(
@@ -138,20 +178,6 @@ private struct RowContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func superDecoder() throws -> any Decoder { RowDecoder(row: row, keys: keys) }
     func superDecoder(forKey key: Key) throws -> any Decoder { RowDecoder(row: row, keys: keys) }
 
-    /// `rentalDate` → `rental_date`, `URLPath` → `url_path`.
-    static func snakeCased(_ name: String) -> String {
-        var result = ""
-        let characters = Array(name)
-        for (index, character) in characters.enumerated() {
-            if character.isUppercase, index > 0 {
-                let previousLower = characters[index - 1].isLowercase || characters[index - 1].isNumber
-                let nextLower = index + 1 < characters.count && characters[index + 1].isLowercase
-                if previousLower || nextLower { result.append("_") }
-            }
-            result.append(contentsOf: character.lowercased())
-        }
-        return result
-    }
 }
 
 /// Decodes one column's value into a type that is not ``DatabaseValueConvertible``: a

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One row of a result: its values in column order, addressable by index or by column name.
 ///
 /// Rows are plain `Sendable` copies made on the connection's own thread, so they can cross tasks
@@ -84,6 +86,9 @@ public final class ColumnNames: Sendable, Hashable {
     public let names: [String]
     private let exact: [String: Int]
     private let folded: [String: Int]
+    /// Property names already resolved by `Decodable` decoding (`-1`: no such column), so that
+    /// every row after the first pays one dictionary lookup per property.
+    private let properties = Mutex<[PropertyKey: Int]>([:])
 
     /// Creates the lookup for `names`; the first of duplicate names wins, as in SQL clients.
     public init(_ names: [String]) {
@@ -106,8 +111,38 @@ public final class ColumnNames: Sendable, Hashable {
         exact[name] ?? folded[name.lowercased()]
     }
 
+    /// The column a `Decodable` property reads: its own name, else (`snakeCase`) its snake-cased name.
+    func index(ofProperty name: String, snakeCase: Bool) -> Int? {
+        let key = PropertyKey(name: name, snakeCase: snakeCase)
+        if let known = properties.withLock({ $0[key] }) { return known < 0 ? nil : known }
+        let found = index(of: name) ?? (snakeCase ? index(of: snakeCased(name)) : nil)
+        properties.withLock { $0[key] = found ?? -1 }
+        return found
+    }
+
     public static func == (lhs: ColumnNames, rhs: ColumnNames) -> Bool { lhs.names == rhs.names }
     public func hash(into hasher: inout Hasher) { hasher.combine(names) }
+}
+
+/// A property name and the key strategy it is read with.
+private struct PropertyKey: Hashable {
+    let name: String
+    let snakeCase: Bool
+}
+
+/// `rentalDate` → `rental_date`, `URLPath` → `url_path`.
+func snakeCased(_ name: String) -> String {
+    var result = ""
+    let characters = Array(name)
+    for (index, character) in characters.enumerated() {
+        if character.isUppercase, index > 0 {
+            let previousLower = characters[index - 1].isLowercase || characters[index - 1].isNumber
+            let nextLower = index + 1 < characters.count && characters[index + 1].isLowercase
+            if previousLower || nextLower { result.append("_") }
+        }
+        result.append(contentsOf: character.lowercased())
+    }
+    return result
 }
 
 /// A column could not be decoded as the requested type.

@@ -44,6 +44,29 @@ import Testing
         #expect(error?.description.contains("rental_id") == true)
     }
 
+    @Test("The rows of one result share their columns' lookups: each strategy resolves its own, row after row, and errors stay exact")
+    func sharedLookups() throws {
+        struct Pair: Decodable, Equatable {
+            let rentalId: Int
+            let note: String?
+            let amount: Double?
+        }
+        let columns = ColumnNames(["rental_id", "note", "amount"])
+        let rows = (1...3).map { Row(columns: columns, values: [.integer(Int64($0)), $0 == 2 ? .null : .text("n\($0)"), .double(1.5)]) }
+        for _ in 0..<2 {
+            let pairs = try rows.map { try $0.decode(Pair.self, keys: .convertFromSnakeCase) }
+            #expect(pairs.map(\.rentalId) == [1, 2, 3])
+            #expect(pairs.map(\.note) == ["n1", nil, "n3"])
+            #expect(pairs.allSatisfy { $0.amount == 1.5 })
+            let error = #expect(throws: RowDecodingError.self) { try rows[0].decode(Pair.self) }
+            #expect(error?.column == "rentalId")
+        }
+        let wrong = Row(columns: columns, values: [.text("seven"), .null, .null])
+        let error = #expect(throws: RowDecodingError.self) { try wrong.decode(Pair.self, keys: .convertFromSnakeCase) }
+        #expect(error?.column == "rental_id")
+        #expect(error?.problem == .typeMismatch(found: "text"))
+    }
+
     @Test("A wrong type names the column and what it holds")
     func typeMismatch() {
         struct Wrong: Decodable { let status: Int }
