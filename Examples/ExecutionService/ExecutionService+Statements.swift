@@ -55,10 +55,17 @@ extension DatabaseConnection {
             .map { try $0.decode(TestRunSummary.self, keys: .convertFromSnakeCase) }
     }
 
-    func resultStatus(caseId: Int64, executionId: Int64) throws -> CaseStatus? {
-        try get(
-            "SELECT status FROM Auto_TestRunResults WHERE execution_id = ? AND case_id = ?", [.integer(executionId), .integer(caseId)])?
-            .decode(CaseStatus.self, 0)
+    /// The execution's run, locked (MySQL), with the case's status in it (nil: the case is not
+    /// part of it) — one statement, since a callback is a round trip per statement.
+    func lockedRunAndCase(_ caseId: Int64, executionId: Int64) throws -> (run: (runId: Int64, status: RunStatus), case: CaseStatus?)? {
+        let row = try get(
+            """
+            SELECT r.id, r.status, x.status FROM Auto_TestRun r
+            LEFT JOIN Auto_TestRunResults x ON x.execution_id = r.execution_id AND x.case_id = ?
+            WHERE r.execution_id = ?\(lockClause(true))
+            """, [.integer(caseId), .integer(executionId)])
+        guard let row else { return nil }
+        return ((try row.decode(Int64.self, 0), try row.decode(RunStatus.self, 1)), try row.decode(CaseStatus?.self, 2))
     }
 
     /// Every case of the execution: its name and status.
@@ -70,23 +77,37 @@ extension DatabaseConnection {
         return cases
     }
 
-    /// Stores a pending case's report.
-    func storeReport(_ report: CaseReport, executionId: Int64) throws {
-        let assignments = Self.reportColumns.map { "\($0) = ?" }.joined(separator: ", ")
-        try run(
-            "UPDATE Auto_TestRunResults SET \(assignments) WHERE execution_id = ? AND case_id = ? AND status = 'pending'",
-            report.reportValues + [.integer(executionId), .integer(report.caseId)])
-    }
-
-    /// Adds one case of `status` to the run's counters; the run's first result starts it.
-    func count(_ status: CaseStatus, runId: Int64, at now: Date) throws {
-        guard let counter = status.counterColumn else { return }
-        try run(
-            """
-            UPDATE Auto_TestRun SET \(counter) = \(counter) + 1, status = CASE WHEN status = 'pending' THEN 'running' ELSE status END,
-                started_at = COALESCE(started_at, ?) WHERE id = ?
-            """,
-            [now.databaseValue, .integer(runId)])
+    /// Stores a pending case's report and adds it to the run's counters; the run's first result
+    /// starts it. On MySQL one multi-table `UPDATE` does both (a callback pays a round trip per
+    /// statement); SQLite, which has none, runs two.
+    func record(_ report: CaseReport, executionId: Int64, runId: Int64, at now: Date) throws {
+        guard let counter = report.status.counterColumn else { return }
+        let match: [DatabaseValue] = [.integer(executionId), .integer(report.caseId)]
+        switch dialect {
+        case .mysql:
+            try run(
+                """
+                UPDATE Auto_TestRunResults x JOIN Auto_TestRun r ON r.id = ?
+                SET \(Self.reportColumns.map { "x.\($0) = ?" }.joined(separator: ", ")),
+                    r.\(counter) = r.\(counter) + 1, r.status = CASE WHEN r.status = 'pending' THEN 'running' ELSE r.status END,
+                    r.started_at = COALESCE(r.started_at, ?)
+                WHERE x.execution_id = ? AND x.case_id = ? AND x.status = 'pending'
+                """,
+                [.integer(runId)] + report.reportValues + [now.databaseValue] + match)
+        case .sqlite:
+            try run(
+                """
+                UPDATE Auto_TestRunResults SET \(Self.reportColumns.map { "\($0) = ?" }.joined(separator: ", "))
+                WHERE execution_id = ? AND case_id = ? AND status = 'pending'
+                """,
+                report.reportValues + match)
+            try run(
+                """
+                UPDATE Auto_TestRun SET \(counter) = \(counter) + 1, status = CASE WHEN status = 'pending' THEN 'running' ELSE status END,
+                    started_at = COALESCE(started_at, ?) WHERE id = ?
+                """,
+                [now.databaseValue, .integer(runId)])
+        }
     }
 
     func setExecutionStatus(_ status: RunStatus, id: Int64, from current: [RunStatus]) throws {

@@ -101,19 +101,18 @@ public struct ExecutionService: Sendable {
         let now = clock()
         return try await logged("callback", ["execution_id": "\(executionId)", "case_id": "\(report.caseId)"]) {
             try await database.withTransaction(retries: Self.retries) { tx in
-                guard let run = try tx.run(executionId: executionId, locked: true) else {
+                guard let (run, recorded) = try tx.lockedRunAndCase(report.caseId, executionId: executionId) else {
                     throw ExecutionServiceError.unknownExecution(executionId)
                 }
-                guard let recorded = try tx.resultStatus(caseId: report.caseId, executionId: executionId) else {
+                guard let recorded else {
                     throw ExecutionServiceError.caseNotInExecution(caseId: report.caseId, executionId: executionId)
                 }
                 if recorded == report.status { return .alreadyRecorded }
-                guard !run.status.isFinished else { throw ExecutionServiceError.runFinished(runId: run.id, status: run.status) }
+                guard !run.status.isFinished else { throw ExecutionServiceError.runFinished(runId: run.runId, status: run.status) }
                 guard recorded == .pending else {
                     throw ExecutionServiceError.conflictingResult(caseId: report.caseId, recorded: recorded, reported: report.status)
                 }
-                try tx.storeReport(report, executionId: executionId)
-                try tx.count(report.status, runId: run.id, at: now)
+                try tx.record(report, executionId: executionId, runId: run.runId, at: now)
                 if run.status == .pending { try tx.setExecutionStatus(.running, id: executionId, from: [.pending]) }
                 return .recorded
             }
