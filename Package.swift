@@ -70,7 +70,8 @@ let package = Package(
         ),
 
         // The README's first command.
-        .executableTarget(name: "testenv-demo", dependencies: ["TestEnvKit", "TestEnvExamples"]),
+        .executableTarget(
+            name: "testenv-demo", dependencies: ["TestEnvKit", "TestEnvExamples", .product(name: "Logging", package: "swift-log")]),
 
         // A process the crash tests kill while it holds environments.
         .executableTarget(name: "testenv-hold", dependencies: ["TestEnvKit"], path: "Tests/Hold"),

@@ -2,6 +2,7 @@
 // on the default backend (SQLite in memory), and on MySQL too when TEST_DB_TYPE=mysql. Each step
 // prints how many rows it wrote and how long it took; the end shows that cleanup left nothing.
 import Foundation
+import Logging
 import Synchronization
 import TestEnvExamples
 import TestEnvKit
@@ -41,7 +42,8 @@ func scenario(on backend: DatabaseBackend, configuration base: TestEnvConfigurat
         }
         // The service's clock is one the demo moves, to show the timeout sweep without waiting ten minutes.
         let now = DemoClock()
-        let service = ExecutionService(database: env.connection, clock: { now.date })
+        let service = ExecutionService(
+            database: env.connection, clock: { now.date }, logger: Logger(label: "demo") { _ in DemoLogHandler() })
         let request = TriggerRequest(caseIds: cases, projectId: 1, triggerType: .ci, triggeredBy: "demo", ciJobName: "nightly")
         let run = try await step("triggered a run of every case (run, execution, results)", rows: { $0.totalCases + 2 }) {
             try await service.trigger(request)
@@ -62,10 +64,11 @@ func scenario(on backend: DatabaseBackend, configuration base: TestEnvConfigurat
         let batch =
             cases.dropFirst(200).map { CaseReport(caseId: $0, status: $0 % 97 == 0 ? .error : .passed, durationMs: 35) }
             + [CaseReport(caseId: 9_999_999, status: .passed)]
-        let completion = try await step("completed it, keeping the summary when details fail", rows: { _ in 1 }) {
+        let completion = try await step(
+            "completed it, keeping the summary when details fail", rows: { $0.detailsSaved ? batch.count + 2 : 2 }
+        ) {
             try await service.complete(runId: run.runId, results: batch, mode: .keepSummary)
         }
-        print("    details \(completion.detailsSaved ? "saved" : "rolled back to the savepoint: \(completion.detailFailure ?? "")")")
         let summary = completion.run
         print(
             "    run \(summary.id): \(summary.status.rawValue), \(summary.passedCases) passed, \(summary.failedCases) failed, "
@@ -87,7 +90,24 @@ func scenario(on backend: DatabaseBackend, configuration base: TestEnvConfigurat
             "    stored results by status: \(statuses.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))")
         print("    second run: \(try await service.run(id: stalled.runId)?.status.rawValue ?? "?")")
     }
-    print("  ✓ removed the environment: \(try await leftovers(of: databaseName, backend: backend, manager: manager))")
+    print("  ✓ released the environment: \(try await leftovers(of: databaseName, backend: backend, manager: manager))")
+}
+
+/// Prints the service's log lines between the steps: level, first line, run and execution ids.
+struct DemoLogHandler: LogHandler {
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let ids = (event.metadata ?? [:]).filter { $0.key.hasSuffix("_id") }.sorted { $0.key > $1.key }.map { "\($0.key)=\($0.value)" }
+        let message = event.message.description.prefix { $0 != "\n" }
+        print("    log \(event.level): \(message.prefix(400))\(message.count > 400 ? "…" : "") [\(ids.joined(separator: " "))]")
+    }
 }
 
 /// The demo's clock: real time, moved forward on request.
@@ -104,15 +124,21 @@ struct DemoFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Shows that cleanup left nothing: the manager tracks no environment and, on MySQL, the server has no such database.
+/// Shows that cleanup left nothing of the test: on SQLite the in-memory database is gone; on MySQL
+/// the pooled database was reset for the next test (or the next run: the process parks it at exit).
 func leftovers(of name: String, backend: DatabaseBackend, manager: TestEnvironmentManager) async throws -> String {
+    await manager.waitForBackgroundWork()
     let live = await manager.liveEnvironments.count
-    guard backend == .mysql else { return "\(live) environments live, the in-memory database is gone with its connection" }
+    guard backend == .mysql else { return "\(live) environments live; the in-memory database is gone with its connection" }
     let admin = try await MySQLConnection.connect(manager.configuration.mysql)
-    let found = try await admin.get("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [.text(name)])?.decode(
+    defer { Task { await admin.close() } }
+    let exists = try await admin.get("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [.text(name)])?.decode(
         Int.self, 0)
-    await admin.close()
-    return "\(live) environments live, \(found ?? -1) databases named \(name) on the server"
+    guard exists == 1 else { return "\(live) environments live; \(name) is dropped" }
+    let tables = ["Auto_TestCase", "Auto_TestCaseTaskExecutions", "Auto_TestRun", "Auto_TestRunResults"]
+    let count = tables.map { "(SELECT COUNT(*) FROM `\(name)`.`\($0)`)" }.joined(separator: " + ")
+    let rows = try await admin.get("SELECT \(count)", [])?.decode(Int.self, 0) ?? -1
+    return "\(live) environments live; \(name) was reset for reuse (\(rows) rows left in its tables) and is parked for the next run at exit"
 }
 
 do {
