@@ -77,36 +77,43 @@ extension DatabaseConnection {
         return cases
     }
 
-    /// Stores a pending case's report and adds it to the run's counters; the run's first result
-    /// starts it. On MySQL one multi-table `UPDATE` does both (a callback pays a round trip per
-    /// statement); SQLite, which has none, runs two.
-    func record(_ report: CaseReport, executionId: Int64, runId: Int64, at now: Date) throws {
-        guard let counter = report.status.counterColumn else { return }
+    /// Stores the report of a case still pending in an unfinished run, adds it to the run's
+    /// counters, and starts the run and its execution with their first result; false, changing
+    /// nothing, when the case is not pending or the run has finished. On MySQL one multi-table
+    /// `UPDATE` does it all, atomic without a transaction; SQLite, which has none, runs three
+    /// statements in the caller's.
+    func record(_ report: CaseReport, executionId: Int64, at now: Date) throws -> Bool {
+        guard let counter = report.status.counterColumn else { return false }
         let match: [DatabaseValue] = [.integer(executionId), .integer(report.caseId)]
+        let started = "CASE WHEN status = 'pending' THEN 'running' ELSE status END"
         switch dialect {
         case .mysql:
-            try run(
+            let result = try run(
                 """
-                UPDATE Auto_TestRunResults x JOIN Auto_TestRun r ON r.id = ?
+                UPDATE Auto_TestRunResults x
+                JOIN Auto_TestRun r ON r.execution_id = x.execution_id
+                JOIN Auto_TestCaseTaskExecutions e ON e.id = x.execution_id
                 SET \(Self.reportColumns.map { "x.\($0) = ?" }.joined(separator: ", ")),
-                    r.\(counter) = r.\(counter) + 1, r.status = CASE WHEN r.status = 'pending' THEN 'running' ELSE r.status END,
-                    r.started_at = COALESCE(r.started_at, ?)
-                WHERE x.execution_id = ? AND x.case_id = ? AND x.status = 'pending'
+                    r.\(counter) = r.\(counter) + 1, r.status = \(started.replacingOccurrences(of: "status", with: "r.status")),
+                    r.started_at = COALESCE(r.started_at, ?), e.status = \(started.replacingOccurrences(of: "status", with: "e.status"))
+                WHERE x.execution_id = ? AND x.case_id = ? AND x.status = 'pending' AND r.status IN ('pending', 'running')
                 """,
-                [.integer(runId)] + report.reportValues + [now.databaseValue] + match)
+                report.reportValues + [now.databaseValue] + match)
+            return result.affectedRows > 0
         case .sqlite:
-            try run(
+            let result = try run(
                 """
                 UPDATE Auto_TestRunResults SET \(Self.reportColumns.map { "\($0) = ?" }.joined(separator: ", "))
                 WHERE execution_id = ? AND case_id = ? AND status = 'pending'
+                  AND EXISTS (SELECT 1 FROM Auto_TestRun WHERE execution_id = ? AND status IN ('pending', 'running'))
                 """,
-                report.reportValues + match)
+                report.reportValues + match + [.integer(executionId)])
+            guard result.affectedRows > 0 else { return false }
             try run(
-                """
-                UPDATE Auto_TestRun SET \(counter) = \(counter) + 1, status = CASE WHEN status = 'pending' THEN 'running' ELSE status END,
-                    started_at = COALESCE(started_at, ?) WHERE id = ?
-                """,
-                [now.databaseValue, .integer(runId)])
+                "UPDATE Auto_TestRun SET \(counter) = \(counter) + 1, status = \(started), started_at = COALESCE(started_at, ?) WHERE execution_id = ?",
+                [now.databaseValue, .integer(executionId)])
+            try run("UPDATE Auto_TestCaseTaskExecutions SET status = \(started) WHERE id = ?", [.integer(executionId)])
+            return true
         }
     }
 
