@@ -79,7 +79,9 @@ let package = Package(
         .executableTarget(name: "testenv-stress", dependencies: ["TestEnvKit"], path: "Tests/Stress"),
 
         // Where the tests find the MariaDB server that scripts/test.sh starts.
-        .target(name: "TestEnvTestSupport", dependencies: ["TestEnvMySQL"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestEnvTestSupport", dependencies: ["TestEnvMySQL", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport"),
 
         .testTarget(name: "TestEnvCoreTests", dependencies: ["TestEnvCore"]),
         .testTarget(name: "TestEnvSQLiteTests", dependencies: ["TestEnvSQLite", "TestEnvTestSupport"]),
@@ -98,10 +100,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TestEnvExamplesTests",
-            dependencies: [
-                "TestEnvExamples", "TestEnvKitTesting", "TestEnvTestSupport", "testenv-seeding-bench",
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: ["TestEnvExamples", "TestEnvKitTesting", "TestEnvTestSupport", "testenv-seeding-bench"]
         ),
     ],
     swiftLanguageModes: [.v6]

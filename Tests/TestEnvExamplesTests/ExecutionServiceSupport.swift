@@ -1,8 +1,8 @@
 import Foundation
-import Logging
 import Synchronization
 import TestEnvExamples
 import TestEnvKit
+import TestEnvTestSupport
 
 /// A clock the test moves: the service stores its time, and the timeout sweep reads it.
 final class TestClock: Sendable {
@@ -15,51 +15,18 @@ final class TestClock: Sendable {
     func advance(minutes: Double) { current.withLock { $0 = $0.addingTimeInterval(minutes * 60) } }
 }
 
-/// What the service logged, with each line's metadata.
-final class ServiceLog: Sendable {
-    struct Entry: Sendable {
-        let level: Logger.Level
-        let message: String
-        let metadata: [String: String]
-    }
-
-    private let entries = Mutex<[Entry]>([])
-
-    var all: [Entry] { entries.withLock { $0 } }
-
-    var logger: Logger {
-        Logger(label: "ExecutionService") { _ in Handler(log: self) }
-    }
-
-    private struct Handler: LogHandler {
-        let log: ServiceLog
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let merged = metadata.merging(event.metadata ?? [:]) { $1 }.mapValues { "\($0)" }
-            log.entries.withLock { $0.append(Entry(level: event.level, message: event.message.description, metadata: merged)) }
-        }
-    }
-}
-
 /// One environment with the ExecutionService tables, enabled cases, and a service on a moved clock.
 struct ServiceFixture {
     let env: IsolatedEnvironment
     let caseIds: [Int64]
     let clock = TestClock()
-    let log = ServiceLog()
+    let log = CapturedLogs()
 
     var service: ExecutionService { service(on: env.connection) }
 
     /// The service on another connection to the same database, for races.
     func service(on connection: any DatabaseConnection) -> ExecutionService {
-        ExecutionService(database: connection, clock: { [clock] in clock.now }, logger: log.logger)
+        ExecutionService(database: connection, clock: { [clock] in clock.now }, logger: log.logger(label: "ExecutionService"))
     }
 
     func request(_ caseIds: [Int64]? = nil) -> TriggerRequest {

@@ -42,31 +42,3 @@ enum KitTests {
         return names.intersection(try rows.map { try $0.decode(String.self, 0) })
     }
 }
-
-/// Log messages captured for assertions.
-final class CapturedLogs: Sendable {
-    private let entries = Mutex<[(level: Logger.Level, message: String)]>([])
-
-    var all: [(level: Logger.Level, message: String)] { entries.withLock { $0 } }
-
-    func append(_ level: Logger.Level, _ message: String) { entries.withLock { $0.append((level, message)) } }
-
-    var logger: Logger {
-        Logger(label: "captured") { _ in CapturingLogHandler(store: self) }
-    }
-}
-
-struct CapturingLogHandler: LogHandler {
-    let store: CapturedLogs
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        store.append(event.level, event.message.description)
-    }
-}
