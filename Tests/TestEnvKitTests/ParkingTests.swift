@@ -20,6 +20,18 @@ import Testing
         return states
     }
 
+    /// `names` in the order claims take them: by their records' creation time, which parallel builds
+    /// do not keep in the order of the names.
+    private func claimOrder(of names: Set<String>) async throws -> [String] {
+        guard !names.isEmpty else { return [] }
+        let admin = try await MySQLTestServer.connect()
+        let rows = try await admin.all(
+            "SELECT db_name FROM \(DatabaseRegistry.table) WHERE db_name IN (\(SQLText.placeholders(names.count))) ORDER BY created_at",
+            names.sorted().map(DatabaseValue.text))
+        await admin.close()
+        return try rows.map { try $0.decode(String.self, 0) }
+    }
+
     /// Runs a helper that takes `count` environments of `tag`'s schema, gives them back and exits
     /// normally; returns the databases it parked. (A reset may drop a database instead of making it
     /// ready again — a closed test connection that lingers on a loaded server — so not every one is parked.)
@@ -56,7 +68,7 @@ import Testing
         let tag = "tamper\(UInt32.random(in: 0...UInt32.max))"
         // Four, of which the first two (in the order claims take them) are changed: a reset on a loaded
         // machine may drop one instead of parking it, and two are needed.
-        let parked = try await parkBy(tag: tag, count: 4).sorted()
+        let parked = try await claimOrder(of: parkBy(tag: tag, count: 4))
         try #require(parked.count >= 2, "the databases should be parked")
         let written = try await MySQLTestServer.connect(database: parked[0])
         try await written.executeScript("INSERT INTO tag_\(tag) VALUES (7)")
