@@ -248,6 +248,8 @@ public enum ExecutionServiceError: Error, Sendable, Hashable, CustomStringConver
     case invalidRequest(String)
     /// These cases do not exist or are disabled.
     case casesNotEnabled([Int64])
+    /// A completion reported these cases, which do not exist.
+    case casesNotFound([Int64])
     /// No run has this id.
     case unknownRun(Int64)
     /// No execution has this id.
@@ -265,12 +267,13 @@ public enum ExecutionServiceError: Error, Sendable, Hashable, CustomStringConver
         case .casesNotEnabled(let ids):
             "these test cases do not exist or are disabled: \(ids.prefix(20).map(String.init).joined(separator: ", "))"
                 + (ids.count > 20 ? " and \(ids.count - 20) more" : "")
+        case .casesNotFound(let ids): "these test cases do not exist: \(ids.prefix(20).map(String.init).joined(separator: ", "))"
         case .unknownRun(let id): "no test run has id \(id)"
         case .unknownExecution(let id): "no execution has id \(id)"
         case .caseNotInExecution(let caseId, let executionId): "case \(caseId) is not part of execution \(executionId)"
         case .conflictingResult(let caseId, let recorded, let reported):
             "case \(caseId) was reported \(recorded.rawValue) already; a report of \(reported.rawValue) is refused"
-        case .runFinished(let id, let status): "test run \(id) is \(status.rawValue) already"
+        case .runFinished(let id, let status): "test run \(id) has finished already (\(status.rawValue))"
         }
     }
 }

@@ -2,8 +2,9 @@ import Foundation
 import TestEnvKit
 
 /// The service's statements, run synchronously inside its transactions. What differs between the
-/// backends is here: MySQL locks rows (`FOR UPDATE`) where SQLite's single writer needs nothing,
-/// and the two spell an upsert differently.
+/// backends is here: MySQL locks rows (`FOR UPDATE`) where SQLite has one writer at a time (a
+/// transaction that read first and then meets another writer gets `busy`, and is run again), the
+/// two spell an upsert differently, and MySQL updates several tables in one statement.
 extension DatabaseConnection {
     /// `ids`' names, of the cases that exist (and, with `enabledOnly`, are enabled).
     func caseNames(_ ids: [Int64], enabledOnly: Bool) throws -> [Int64: String] {
@@ -117,10 +118,10 @@ extension DatabaseConnection {
         }
     }
 
-    func setExecutionStatus(_ status: RunStatus, id: Int64, from current: [RunStatus]) throws {
+    func finishExecution(_ id: Int64, status: RunStatus, total: Int) throws {
         try run(
-            "UPDATE Auto_TestCaseTaskExecutions SET status = ? WHERE id = ? AND status IN (\(SQLText.placeholders(current.count)))",
-            [status.databaseValue, .integer(id)] + current.map(\.databaseValue))
+            "UPDATE Auto_TestCaseTaskExecutions SET status = ?, total_cases = ? WHERE id = ? AND status IN ('pending', 'running')",
+            [status.databaseValue, .integer(Int64(total)), .integer(id)])
     }
 
     /// Updates each reported case's row, or inserts it when the execution has none, in multi-row statements.
@@ -190,7 +191,9 @@ extension DatabaseConnection {
     private func lockClause(_ locked: Bool) -> String { locked && dialect == .mysql ? " FOR UPDATE" : "" }
 
     private func generatedKey(_ result: ExecutionResult, of table: String) throws -> Int64 {
-        guard let id = result.lastInsertID else { throw ExecutionServiceError.invalidRequest("\(table) generated no id") }
+        guard let id = result.lastInsertID else {
+            throw TestEnvError(.invalidInput, "\(table) has no AUTO_INCREMENT key: it generated no id")
+        }
         return id
     }
 

@@ -27,6 +27,8 @@ public struct ExecutionService: Sendable {
     /// How many times a transaction the database rolled back to break a deadlock (or, on SQLite,
     /// found the file locked) is run again.
     static let retries = 10
+    /// The failures `withTransaction(retries:)` runs a transaction again for.
+    static let retriedErrors: [DatabaseErrorKind] = [.deadlock, .lockWaitTimeout, .busy]
 
     /// The database the service works on.
     public let database: any DatabaseConnection
@@ -104,10 +106,10 @@ public struct ExecutionService: Sendable {
             // The common case — a pending case of an unfinished run — is one statement on MySQL, atomic
             // by itself. Anything else (and a deadlock with a completion) takes the path below, which
             // locks the run and says what is wrong.
-            if database.dialect == .mysql {
+            if database.dialect == .mysql, await !database.isInTransaction() {
                 do {
                     if try await database.record(report, executionId: executionId, at: now) { return .recorded }
-                } catch let error as any DatabaseDriverError where [.deadlock, .lockWaitTimeout].contains(error.kind) {}
+                } catch let error as any DatabaseDriverError where Self.retriedErrors.contains(error.kind) {}
             }
             return try await database.withTransaction(retries: Self.retries) { tx in
                 guard let (run, recorded) = try tx.lockedRunAndCase(report.caseId, executionId: executionId) else {
@@ -138,16 +140,21 @@ public struct ExecutionService: Sendable {
     /// reported here and those reported earlier through callbacks. The run is ``RunStatus/success``
     /// when every case passed or was skipped, else ``RunStatus/failed``.
     ///
-    /// With ``CompletionMode/keepSummary``, a failure while saving the details (a case that does not
-    /// exist, a value the column refuses) rolls them back to a savepoint taken before them, and the
-    /// summary is committed all the same; ``CompletionOutcome/detailFailure`` says why.
+    /// A case's result replaces what a callback stored for it, every column. `results` may be empty
+    /// when callbacks reported every case.
+    ///
+    /// With ``CompletionMode/keepSummary``, when the details cannot be saved — a case that does not
+    /// exist, a value a column refuses — none of them are: they are rolled back to a savepoint taken
+    /// before them, and the summary, counting the cases that exist, is committed all the same;
+    /// ``CompletionOutcome/detailFailure`` says why. The run's counters then say what the runner
+    /// reported, its result rows what callbacks stored.
     ///
     /// - Throws: ``ExecutionServiceError/unknownRun(_:)``; ``ExecutionServiceError/runFinished(runId:status:)``
-    ///   (a second completion); ``ExecutionServiceError/invalidRequest(_:)`` for no results, a case
-    ///   reported twice or a pending status; with ``CompletionMode/allOrNothing``, the driver's error
-    ///   from the details. Nothing is written then.
+    ///   (a second completion); ``ExecutionServiceError/invalidRequest(_:)`` for a case reported
+    ///   twice or a pending status; with ``CompletionMode/allOrNothing``,
+    ///   ``ExecutionServiceError/casesNotFound(_:)`` and the driver's error from the details. Nothing
+    ///   is written then.
     public func complete(runId: Int64, results: [CaseReport], mode: CompletionMode = .allOrNothing) async throws -> CompletionOutcome {
-        guard !results.isEmpty else { throw ExecutionServiceError.invalidRequest("a completion needs at least one result") }
         guard Set(results.map(\.caseId)).count == results.count else {
             throw ExecutionServiceError.invalidRequest("a case is reported twice")
         }
@@ -161,21 +168,32 @@ public struct ExecutionService: Sendable {
                 guard !run.status.isFinished else { throw ExecutionServiceError.runFinished(runId: runId, status: run.status) }
                 var cases = try tx.resultCases(executionId: run.executionId)
                 let added = try tx.caseNames(results.map(\.caseId).filter { cases[$0] == nil }, enabledOnly: false)
-                for result in results { cases[result.caseId] = (cases[result.caseId]?.name ?? added[result.caseId] ?? "", result.status) }
-                let names = cases.mapValues(\.name)
+                let known = results.filter { cases[$0.caseId] != nil || added[$0.caseId] != nil }
                 var detailFailure: String?
-                do {
-                    try tx.withTransaction { details in try details.upsertResults(results, executionId: run.executionId, names: names) }
-                } catch let error as any DatabaseDriverError where mode == .keepSummary && tx.isInTransaction() {
-                    // Rolled back to the savepoint; a failure that ended the whole transaction (a
-                    // deadlock) is rethrown, since the summary would be written outside of it.
-                    detailFailure = "\(error)"
+                if known.count < results.count {
+                    let error = ExecutionServiceError.casesNotFound(results.map(\.caseId).filter { cases[$0] == nil && added[$0] == nil })
+                    guard mode == .keepSummary else { throw error }
+                    detailFailure = error.description
+                }
+                for result in known { cases[result.caseId] = (cases[result.caseId]?.name ?? added[result.caseId] ?? "", result.status) }
+                if detailFailure == nil {
+                    let names = cases.mapValues(\.name)
+                    do {
+                        try tx.withTransaction { details in try details.upsertResults(known, executionId: run.executionId, names: names) }
+                    } catch let error as any DatabaseDriverError
+                        where mode == .keepSummary && tx.isInTransaction() && !Self.retriedErrors.contains(error.kind)
+                    {
+                        // Rolled back to the savepoint. A failure that ended the whole transaction, or
+                        // one the transaction is run again for (a deadlock, a lock wait), is rethrown:
+                        // the summary must not be written outside of it, nor instead of a retry.
+                        detailFailure = "\(error)"
+                    }
                 }
                 let counts = CaseCounts(cases.values.map(\.status))
                 let status: RunStatus = counts.passed + counts.skipped == cases.count ? .success : .failed
                 let duration = Int64((now.timeIntervalSince(run.startedAt ?? run.createdAt) * 1000).rounded())
                 try tx.finishRun(runId, status: status, counts: counts, total: cases.count, durationMs: duration, at: now)
-                try tx.setExecutionStatus(status, id: run.executionId, from: [.pending, .running])
+                try tx.finishExecution(run.executionId, status: status, total: cases.count)
                 guard let stored = try tx.run(id: runId, locked: false) else { throw ExecutionServiceError.unknownRun(runId) }
                 return (CompletionOutcome(run: stored, detailFailure: detailFailure), run.executionId)
             }

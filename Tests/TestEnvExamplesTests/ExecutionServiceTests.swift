@@ -88,7 +88,7 @@ import Testing
         }
     }
 
-    @Test("Malformed requests are refused before any statement: no cases, no trigger name, a pending outcome, a case twice")
+    @Test("Malformed requests are refused before any statement: no cases, no trigger name, a pending outcome, a case reported twice")
     func invalidRequests() async throws {
         try await withServiceFixture(cases: 2) { fixture in
             let triggered = try await fixture.service.trigger(fixture.request())
@@ -100,7 +100,6 @@ import Testing
                 { _ = try await service.trigger(fixture.request([])) },
                 { _ = try await service.trigger(nameless) },
                 { _ = try await service.report(CaseReport(caseId: case1, status: .pending), executionId: triggered.executionId) },
-                { _ = try await service.complete(runId: triggered.runId, results: []) },
                 {
                     _ = try await service.complete(
                         runId: triggered.runId,
@@ -249,6 +248,9 @@ import Testing
             let stored = try #require(try await fixture.service.results(ofExecution: triggered.executionId))
             #expect(stored.run == outcome.run)
             #expect(stored.executionStatus == .failed)
+            let executionTotal = try await fixture.env.connection.get(
+                "SELECT total_cases FROM Auto_TestCaseTaskExecutions WHERE id = ?", [.integer(triggered.executionId)])
+            #expect(try executionTotal?.decode(Int.self, 0) == 6, "the inserted case counts for the execution too")
             #expect(stored.results.map(\.status) == [.passed, .skipped, .passed, .error, .pending, .passed])
             #expect(stored.results.last?.caseName == "test case 6")
             #expect(stored.results[3].errorMessage == "boom")
@@ -301,16 +303,37 @@ import Testing
         }
     }
 
+    @Test("A run whose cases were all reported by callbacks completes with no results, counted from its rows")
+    func completeAfterCallbacks() async throws {
+        try await withServiceFixture(cases: 3) { fixture in
+            let triggered = try await fixture.service.trigger(fixture.request())
+            for (caseId, status) in zip(fixture.caseIds, [CaseStatus.passed, .skipped, .passed]) {
+                try await fixture.service.report(CaseReport(caseId: caseId, status: status), executionId: triggered.executionId)
+            }
+            let outcome = try await fixture.service.complete(runId: triggered.runId, results: [])
+            #expect(outcome.run.status == .success)
+            #expect(outcome.run.counters == [3, 2, 0, 1])
+        }
+    }
+
+    /// 1,500 results, the last with a response that is not JSON: the second 1,000-row statement fails.
+    func resultsWithBadLast(_ fixture: ServiceFixture) -> [CaseReport] {
+        fixture.caseIds.dropFirst().enumerated().map { index, caseId in
+            CaseReport(
+                caseId: caseId, status: index % 10 == 0 ? .failed : .passed,
+                responseData: index == fixture.caseIds.count - 2 ? #"{"truncated": "# : #"{"status": 200}"#)
+        }
+    }
+
     @Test("All or nothing: when a detailed result fails, the run, its execution and every result stay as they were")
     func completeAllOrNothing() async throws {
-        try await withServiceFixture(cases: 1_500) { fixture in
+        try await withServiceFixture(cases: 1_501) { fixture in
             let triggered = try await fixture.service.trigger(fixture.request())
             try await fixture.service.report(CaseReport(caseId: fixture.caseIds[0], status: .passed), executionId: triggered.executionId)
             let before = try await fixture.snapshot()
-            // 1,500 reported results, the last for a case that does not exist: the second statement fails.
-            let results =
-                fixture.caseIds.dropFirst().map { CaseReport(caseId: $0, status: .passed) } + [CaseReport(caseId: 99_999, status: .failed)]
-            let error = await driverError { try await fixture.service.complete(runId: triggered.runId, results: results) }
+            let error = await driverError {
+                try await fixture.service.complete(runId: triggered.runId, results: resultsWithBadLast(fixture))
+            }
             #expect(error?.kind == .constraintViolation, "\(String(describing: error))")
             #expect(try await fixture.snapshot() == before)
             #expect(fixture.log.all.contains { $0.level == .warning && $0.metadata["run_id"] == "\(triggered.runId)" })
@@ -319,28 +342,48 @@ import Testing
 
     @Test("Keep the summary: when a detailed result fails, the details roll back to the savepoint and the summary is committed")
     func completeKeepSummary() async throws {
-        try await withServiceFixture(cases: 1_500) { fixture in
+        try await withServiceFixture(cases: 1_501) { fixture in
             let triggered = try await fixture.service.trigger(fixture.request())
             try await fixture.service.report(CaseReport(caseId: fixture.caseIds[0], status: .passed), executionId: triggered.executionId)
-            let resultsBefore = try await fixture.env.connection.all(
-                "SELECT * FROM Auto_TestRunResults ORDER BY id", [])
+            let resultsBefore = try await fixture.env.connection.all("SELECT * FROM Auto_TestRunResults ORDER BY id", [])
             fixture.clock.advance(minutes: 3)
-            let results =
-                fixture.caseIds.dropFirst().enumerated().map { CaseReport(caseId: $1, status: $0 % 10 == 0 ? .failed : .passed) }
-                + [CaseReport(caseId: 99_999, status: .skipped)]
-            let outcome = try await fixture.service.complete(runId: triggered.runId, results: results, mode: .keepSummary)
+            let outcome = try await fixture.service.complete(
+                runId: triggered.runId, results: resultsWithBadLast(fixture), mode: .keepSummary)
 
             #expect(!outcome.detailsSaved)
-            #expect(outcome.detailFailure?.isEmpty == false)
+            #expect(outcome.detailFailure?.contains("response_data") == true, "\(outcome.detailFailure ?? "")")
             #expect(outcome.run.status == .failed)
-            #expect(outcome.run.counters == [1_501, 1_350, 150, 1], "the summary counts what the runner reported")
+            #expect(outcome.run.counters == [1_501, 1_351, 150, 0], "the summary counts what the runner reported")
             #expect(outcome.run.endedAt == fixture.clock.now)
             #expect(try await fixture.service.run(id: triggered.runId) == outcome.run, "committed")
-            #expect(try await fixture.env.connection.all("SELECT * FROM Auto_TestRunResults ORDER BY id", []) == resultsBefore)
+            #expect(try await fixture.service.results(ofExecution: triggered.executionId)?.executionStatus == .failed)
+            let resultsAfter = try await fixture.env.connection.all("SELECT * FROM Auto_TestRunResults ORDER BY id", [])
+            #expect(resultsAfter == resultsBefore, "the first statement's 1,000 rows were rolled back too")
             let partial = fixture.log.all.first { $0.level == .error }
             #expect(partial?.message.hasPrefix("completed the run's summary; its detailed results were rolled back") == true)
             #expect(partial?.metadata["run_id"] == "\(triggered.runId)")
             #expect(partial?.metadata["execution_id"] == "\(triggered.executionId)")
+        }
+    }
+
+    @Test("A result for a case that does not exist: all or nothing refuses it by name; keep-summary counts the others and saves no detail")
+    func completeUnknownCase() async throws {
+        try await withServiceFixture(cases: 3) { fixture in
+            let triggered = try await fixture.service.trigger(fixture.request())
+            let results = fixture.caseIds.map { CaseReport(caseId: $0, status: .passed) } + [CaseReport(caseId: 9_999, status: .failed)]
+            let before = try await fixture.snapshot()
+            await #expect(throws: ExecutionServiceError.casesNotFound([9_999])) {
+                try await fixture.service.complete(runId: triggered.runId, results: results)
+            }
+            #expect(try await fixture.snapshot() == before)
+            let outcome = try await fixture.service.complete(runId: triggered.runId, results: results, mode: .keepSummary)
+            #expect(outcome.detailFailure == "these test cases do not exist: 9999")
+            #expect(outcome.run.counters == [3, 3, 0, 0])
+            #expect(outcome.run.status == .success)
+            #expect(
+                try await fixture.service.results(ofExecution: triggered.executionId)?.results.map(\.status) == [
+                    .pending, .pending, .pending,
+                ])
         }
     }
 
@@ -400,22 +443,28 @@ import Testing
 
     // MARK: Concurrency, on two connections to one database
 
-    @Test("Callbacks from two connections at once lose no update: the counters equal the results")
+    @Test("Two runners report every case at once on two connections: each case is recorded once, and the counters equal the results")
     func concurrentCallbacks() async throws {
         try await withServiceFixture(cases: 200, mode: .pooled) { fixture in
             let triggered = try await fixture.service.trigger(fixture.request())
             let services = [fixture.service, fixture.service(on: try await fixture.env.connect())]
-            try await withThrowingTaskGroup { group in
+            let outcomes = try await withThrowingTaskGroup(of: [Int64: CallbackOutcome].self) { group in
                 for (index, service) in services.enumerated() {
-                    let mine = fixture.caseIds.enumerated().filter { $0.offset % 2 == index }.map(\.element)
+                    // The same cases, in opposite orders, so the two meet on each other's cases.
+                    let order = index == 0 ? fixture.caseIds : fixture.caseIds.reversed()
                     group.addTask {
-                        for caseId in mine {
-                            try await service.report(
+                        var outcomes: [Int64: CallbackOutcome] = [:]
+                        for caseId in order {
+                            outcomes[caseId] = try await service.report(
                                 CaseReport(caseId: caseId, status: caseId % 3 == 0 ? .failed : .passed), executionId: triggered.executionId)
                         }
+                        return outcomes
                     }
                 }
-                try await group.waitForAll()
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            for caseId in fixture.caseIds {
+                #expect(Set(outcomes.map { $0[caseId] }) == [.recorded, .alreadyRecorded], "case \(caseId)")
             }
             let counters = try await fixture.counters(ofRun: triggered.runId)
             #expect(counters.stored == counters.counted)
@@ -429,10 +478,13 @@ import Testing
             let triggered = try await fixture.service.trigger(fixture.request())
             let runner = fixture.service(on: try await fixture.env.connect())
             let completer = fixture.service
+            // The completion starts once the runner has reported 50 cases, and races the other 250.
+            let (started, startSignal) = AsyncStream<Void>.makeStream()
             let outcomes = try await withThrowingTaskGroup(of: [String].self) { group in
                 group.addTask {
                     var outcomes: [String] = []
-                    for caseId in fixture.caseIds {
+                    for (index, caseId) in fixture.caseIds.enumerated() {
+                        if index == 50 { startSignal.finish() }
                         do {
                             outcomes.append(
                                 "\(try await runner.report(CaseReport(caseId: caseId, status: .passed), executionId: triggered.executionId))"
@@ -445,7 +497,7 @@ import Testing
                     return outcomes
                 }
                 group.addTask {
-                    try await Task.sleep(for: .milliseconds(20))
+                    for await _ in started {}
                     // The second half, some with the outcome the runner reports, some with another.
                     let results = fixture.caseIds[150...].map { CaseReport(caseId: $0, status: $0 % 2 == 0 ? .passed : .failed) }
                     _ = try await completer.complete(runId: triggered.runId, results: results)
@@ -453,15 +505,22 @@ import Testing
                 }
                 return try await group.reduce(into: []) { $0 += $1 }
             }
-            #expect(outcomes.count == 300)
+            #expect(outcomes.prefix(50).allSatisfy { $0 == "recorded" })
+            // Once the run is finished, it stays finished: no callback is recorded after a refusal.
+            let firstRefusal = outcomes.firstIndex(of: "finished") ?? outcomes.count
+            #expect(!outcomes[firstRefusal...].contains("recorded"))
             let counters = try await fixture.counters(ofRun: triggered.runId)
             #expect(counters.stored == counters.counted)
-            let run = try #require(try await fixture.service.run(id: triggered.runId))
-            #expect(run.status == .failed)
-            // Every case the completion named holds the completion's outcome or, if the runner came first, the runner's.
+            #expect(try await fixture.service.run(id: triggered.runId)?.status == .failed)
+            // The completion's outcome is final for every case it named, whenever the runner reported it;
+            // a case it did not name keeps the runner's report, or stays pending if that came too late.
             let stored = try #require(try await fixture.service.results(ofExecution: triggered.executionId)).results
-            for (caseId, record) in zip(fixture.caseIds, stored) where caseId >= fixture.caseIds[150] {
-                #expect(record.status == (caseId % 2 == 0 ? .passed : .failed) || record.status == .passed)
+            for (index, record) in stored.enumerated() {
+                if index >= 150 {
+                    #expect(record.status == (record.caseId % 2 == 0 ? .passed : .failed), "case \(record.caseId)")
+                } else {
+                    #expect(record.status == (outcomes[index] == "recorded" ? .passed : .pending), "case \(record.caseId)")
+                }
             }
         }
     }

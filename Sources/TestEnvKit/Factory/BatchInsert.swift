@@ -48,6 +48,8 @@ extension DatabaseConnection {
     /// It skips key conflicts and nothing else: SQLite's `ON CONFLICT DO NOTHING`, and on MySQL
     /// `ON DUPLICATE KEY UPDATE` of a column to itself rather than `INSERT IGNORE`, which would also
     /// turn a foreign-key violation, a `NULL` in a `NOT NULL` column or a truncated value into a warning.
+    /// (On MySQL a skipped row therefore fires the table's `BEFORE UPDATE` triggers; one that changes
+    /// the row makes it count as inserted.)
     ///
     /// - Throws: ``TestEnvError/Code/invalidInput`` for rows of the wrong width; ``InvalidIdentifierError``
     ///   for a table or column name that is not a plain identifier; the driver's error for a rejected row
