@@ -525,6 +525,47 @@ import Testing
         }
     }
 
+    @Test("The timeout sweep racing a runner on another connection: the run ends aborted, and the counters equal the results")
+    func sweepRacingCallbacks() async throws {
+        try await withServiceFixture(cases: 200, mode: .pooled) { fixture in
+            let triggered = try await fixture.service.trigger(fixture.request())
+            fixture.clock.advance(minutes: 11)  // late already: the sweep will abort it while the runner reports
+            let runner = fixture.service(on: try await fixture.env.connect())
+            let (started, startSignal) = AsyncStream<Void>.makeStream()
+            let outcomes = try await withThrowingTaskGroup(of: [String].self) { group in
+                group.addTask {
+                    var outcomes: [String] = []
+                    for (index, caseId) in fixture.caseIds.enumerated() {
+                        if index == 20 { startSignal.finish() }
+                        do {
+                            outcomes.append(
+                                "\(try await runner.report(CaseReport(caseId: caseId, status: .failed), executionId: triggered.executionId))"
+                            )
+                        } catch ExecutionServiceError.runFinished(_, .aborted) {
+                            outcomes.append("aborted")
+                        }
+                    }
+                    return outcomes
+                }
+                group.addTask {
+                    for await _ in started {}
+                    let swept = try await fixture.service.sweepTimedOutExecutions()
+                    #expect(swept == [triggered.executionId])
+                    return []
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(outcomes.prefix(20).allSatisfy { $0 == "recorded" })
+            let firstRefusal = outcomes.firstIndex(of: "aborted") ?? outcomes.count
+            #expect(!outcomes[firstRefusal...].contains("recorded"), "no result is recorded after the abort")
+            let found = try #require(try await fixture.service.results(ofExecution: triggered.executionId))
+            #expect(found.run.status == .aborted && found.executionStatus == .aborted)
+            #expect(found.results.filter { $0.status == .failed }.count == firstRefusal)
+            let counters = try await fixture.counters(ofRun: triggered.runId)
+            #expect(counters.stored == counters.counted)
+        }
+    }
+
     @Test("Two completions of one run on two connections: one wins, the other is refused, and the counters are the winner's")
     func concurrentCompletions() async throws {
         try await withServiceFixture(cases: 500, mode: .pooled) { fixture in
