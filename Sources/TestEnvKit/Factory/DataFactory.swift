@@ -38,8 +38,10 @@ public actor DataFactory {
     public func build(_ factory: Factory, traits: [String] = [], _ overrides: [String: DatabaseValue] = [:]) async throws
         -> [String: DatabaseValue]
     {
-        let attributes = try await attributes(of: factory, traits: traits, overriding: Set(overrides.keys))
-        return materialize(attributes, table: factory.table, overrides: overrides).values
+        let plan = RowPlan(try await attributes(of: factory, traits: traits, overriding: Set(overrides.keys)), table: factory.table)
+        var sequences = plan.counterKeys.map { counters[$0, default: 0] }
+        defer { for (key, count) in zip(plan.counterKeys, sequences) { counters[key] = count } }
+        return plan.row(overrides: overrides, sequences: &sequences).values
     }
 
     /// Inserts one row and returns it as stored, generated id and column defaults included.
@@ -61,21 +63,29 @@ public actor DataFactory {
         _ factory: Factory, count: Int, traits: [String] = [], _ customize: @Sendable (Int) -> [String: DatabaseValue] = { _ in [:] }
     ) async throws -> [Row] {
         guard count > 0 else { return [] }
-        let attributes = try await attributes(of: factory, traits: traits, overriding: [])
+        let plan = RowPlan(try await attributes(of: factory, traits: traits, overriding: []), table: factory.table)
         var checkedOverrides: Set<String> = []
         var rows: [[String: DatabaseValue]] = []
         rows.reserveCapacity(count)
         var pending: [String: (factory: Factory, key: String?, rows: [Int])] = [:]
+        // The sequences count locally and are stored once, after the loop.
+        var sequences = plan.counterKeys.map { counters[$0, default: 0] }
         for index in 0..<count {
             let overrides = customize(index)
-            if !checkedOverrides.isSuperset(of: overrides.keys) {
-                try await validate(Set(overrides.keys), table: factory.table)
+            if !overrides.isEmpty, !checkedOverrides.isSuperset(of: overrides.keys) {
+                do {
+                    try await validate(Set(overrides.keys), table: factory.table)
+                } catch {
+                    for (key, count) in zip(plan.counterKeys, sequences) { counters[key] = count }
+                    throw error
+                }
                 checkedOverrides.formUnion(overrides.keys)
             }
-            let (values, associations) = materialize(attributes, table: factory.table, overrides: overrides)
+            let (values, associations) = plan.row(overrides: overrides, sequences: &sequences)
             rows.append(values)
             for (column, association) in associations { pending[column, default: (association.0, association.1, [])].rows.append(index) }
         }
+        for (key, count) in zip(plan.counterKeys, sequences) { counters[key] = count }
         // Every parent key is known before any parent row is written: a wrong key inserts nothing.
         var parentKeys: [String: String] = [:]
         for (column, association) in pending {
@@ -135,28 +145,6 @@ public actor DataFactory {
         }
         try await validate(Set(attributes.keys).union(overrides), table: factory.table)
         return attributes
-    }
-
-    /// One row's values: fixed values, the next sequence numbers, then the overrides; associations
-    /// that still need a row are returned apart.
-    private func materialize(_ attributes: [String: FactoryAttribute], table: String, overrides: [String: DatabaseValue])
-        -> (values: [String: DatabaseValue], associations: [String: (Factory, String?)])
-    {
-        var values = overrides
-        var associations: [String: (Factory, String?)] = [:]
-        for (column, attribute) in attributes where overrides[column] == nil {
-            switch attribute {
-            case .value(let value): values[column] = value
-            case .sequence(let make): values[column] = make(nextCount("\(table).\(column)"))
-            case .association(let parent, let key): associations[column] = (parent, key)
-            }
-        }
-        return (values, associations)
-    }
-
-    private func nextCount(_ key: String) -> Int {
-        counters[key, default: 0] += 1
-        return counters[key]!
     }
 
     /// The column of `parent`'s rows an association takes: `key` when given (checked against the
@@ -297,5 +285,38 @@ enum ClosestName {
             previous = current
         }
         return previous[b.count]
+    }
+}
+
+/// A factory's attributes, resolved once for writing rows: in a fixed order, each sequence with the
+/// name of its counter (`table.column`), so that a row costs no string building besides its values.
+private struct RowPlan {
+    let attributes: [(column: String, attribute: FactoryAttribute)]
+    /// Per attribute, its counter's name (used by sequences only).
+    let counterKeys: [String]
+
+    init(_ attributes: [String: FactoryAttribute], table: String) {
+        self.attributes = attributes.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        counterKeys = self.attributes.map { "\(table).\($0.column)" }
+    }
+
+    /// One row's values: fixed values, the next sequence numbers (counted in `sequences`, one per
+    /// attribute), then the overrides; associations that still need a row are returned apart.
+    func row(overrides: [String: DatabaseValue], sequences: inout [Int])
+        -> (values: [String: DatabaseValue], associations: [String: (Factory, String?)])
+    {
+        var values = overrides
+        values.reserveCapacity(overrides.count + attributes.count)
+        var associations: [String: (Factory, String?)] = [:]
+        for (index, (column, attribute)) in attributes.enumerated() where overrides.isEmpty || overrides[column] == nil {
+            switch attribute {
+            case .value(let value): values[column] = value
+            case .sequence(let make):
+                sequences[index] += 1
+                values[column] = make(sequences[index])
+            case .association(let parent, let key): associations[column] = (parent, key)
+            }
+        }
+        return (values, associations)
     }
 }
