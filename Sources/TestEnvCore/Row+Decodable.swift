@@ -123,10 +123,7 @@ private struct RowContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     private func convert<T: DatabaseValueConvertible>(_ type: T.Type, _ key: Key) throws -> T {
         guard let index = column(for: key) else { throw missingColumn(key, T.self) }
         guard let decoded = T(databaseValue: row.values[index]) else {
-            let value = row.values[index]
-            throw RowDecodingError(
-                column: row.columns.names[index], expected: "\(T.self)",
-                problem: value.isNull ? .unexpectedNull : .typeMismatch(found: value.kindName))
+            throw RowDecodingError.conversion(of: row.values[index], column: row.columns.names[index], to: T.self)
         }
         return decoded
     }
@@ -158,8 +155,7 @@ private struct RowContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         let value = row.values[index]
         if let convertible = T.self as? any DatabaseValueConvertible.Type {
             guard let decoded = convertible.init(databaseValue: value) as? T else {
-                throw RowDecodingError(
-                    column: column, expected: "\(T.self)", problem: value.isNull ? .unexpectedNull : .typeMismatch(found: value.kindName))
+                throw RowDecodingError.conversion(of: value, column: column, to: T.self)
             }
             return decoded
         }
@@ -198,8 +194,7 @@ private struct ValueDecoder: Decoder, SingleValueDecodingContainer {
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
         guard let convertible = T.self as? any DatabaseValueConvertible.Type else { return try T(from: self) }
         guard let decoded = convertible.init(databaseValue: value) as? T else {
-            throw RowDecodingError(
-                column: column, expected: "\(T.self)", problem: value.isNull ? .unexpectedNull : .typeMismatch(found: value.kindName))
+            throw RowDecodingError.conversion(of: value, column: column, to: T.self)
         }
         return decoded
     }

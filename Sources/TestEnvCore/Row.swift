@@ -73,8 +73,7 @@ public struct Row: Sendable, Hashable {
     private func decode<T: DatabaseValueConvertible>(_ type: T.Type, at index: Int, named name: String) throws -> T {
         let value = values[index]
         guard let decoded = T(databaseValue: value) else {
-            let problem: RowDecodingError.Problem = value.isNull ? .unexpectedNull : .typeMismatch(found: value.kindName)
-            throw RowDecodingError(column: name, expected: "\(T.self)", problem: problem)
+            throw RowDecodingError.conversion(of: value, column: name, to: T.self)
         }
         return decoded
     }
@@ -157,6 +156,9 @@ public struct RowDecodingError: Error, Sendable, Hashable, CustomStringConvertib
         case unexpectedNull
         /// The column holds a value of another kind (named, not printed).
         case typeMismatch(found: String)
+        /// The requested type is `RawRepresentable`, and the column's value (of the kind named, not
+        /// printed) is none of its raw values: an enum meeting a value it does not know.
+        case notARawValue(found: String)
     }
 
     /// The column's name (or `#index`).
@@ -181,6 +183,18 @@ public struct RowDecodingError: Error, Sendable, Hashable, CustomStringConvertib
             "cannot decode column '\(column)' as \(expected): the value is NULL; decode \(expected)? to accept NULL"
         case .typeMismatch(let found):
             "cannot decode column '\(column)' as \(expected): the value is \(found)"
+        case .notARawValue(let found):
+            "cannot decode column '\(column)' as \(expected): the value is \(found) that is none of \(expected)'s raw values"
         }
+    }
+
+    /// `value` could not become `type`: NULL, a value that is none of a `RawRepresentable` type's
+    /// raw values, or a value of another kind.
+    static func conversion(of value: DatabaseValue, column: String, to type: Any.Type) -> RowDecodingError {
+        let problem: Problem =
+            value.isNull
+            ? .unexpectedNull
+            : type is any RawRepresentable.Type ? .notARawValue(found: value.kindName) : .typeMismatch(found: value.kindName)
+        return RowDecodingError(column: column, expected: "\(type)", problem: problem)
     }
 }

@@ -79,7 +79,9 @@ import Testing
         case high = 2
     }
 
-    @Test("A RawRepresentable type converts through its raw value once it declares the conformance; an unknown raw value is nil")
+    @Test(
+        "A RawRepresentable type converts through its raw value once it declares the conformance; an unknown raw value is nil, and an error that says so without printing it"
+    )
     func rawRepresentable() throws {
         #expect(Status.open.databaseValue == .text("open"))
         #expect(Status(databaseValue: .text("returned")) == .returned)
@@ -87,6 +89,10 @@ import Testing
         #expect(Status(databaseValue: .integer(1)) == nil)
         #expect(Level(databaseValue: .integer(2)) == .high)
         #expect(Level.low.databaseValue == .integer(1))
+        let unknown = Row(columns: ColumnNames(["status"]), values: [.text("lost")])
+        let error = #expect(throws: RowDecodingError.self) { try unknown.decode(Status.self, "status") }
+        #expect(error?.problem == .notARawValue(found: "text"))
+        #expect(error?.description == "cannot decode column 'status' as Status: the value is text that is none of Status's raw values")
         let row = Row(columns: ColumnNames(["level"]), values: [.integer(2)])
         #expect(try row.decode(Level.self, "level") == .high)
     }
