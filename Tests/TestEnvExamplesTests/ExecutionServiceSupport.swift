@@ -29,6 +29,37 @@ struct ServiceFixture {
         ExecutionService(database: connection, clock: { [clock] in clock.now }, logger: log.logger(label: "ExecutionService"))
     }
 
+    /// A runner on a second connection reports every case in order with `status`; once it has
+    /// reported `head` of them, `other` starts and races the rest. Returns the runner's outcome per
+    /// case: `recorded`, `alreadyRecorded`, or `finished` when the run had ended.
+    func race(
+        runnerReporting status: CaseStatus, executionId: Int64, startingAfter head: Int,
+        against other: @escaping @Sendable () async throws -> Void
+    ) async throws -> [String] {
+        let runner = service(on: try await env.connect())
+        let (started, startSignal) = AsyncStream<Void>.makeStream()
+        return try await withThrowingTaskGroup(of: [String].self) { group in
+            group.addTask { [caseIds] in
+                var outcomes: [String] = []
+                for (index, caseId) in caseIds.enumerated() {
+                    if index == head { startSignal.finish() }
+                    do {
+                        outcomes.append("\(try await runner.report(CaseReport(caseId: caseId, status: status), executionId: executionId))")
+                    } catch ExecutionServiceError.runFinished {
+                        outcomes.append("finished")
+                    }
+                }
+                return outcomes
+            }
+            group.addTask {
+                for await _ in started {}
+                try await other()
+                return []
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+    }
+
     func request(_ caseIds: [Int64]? = nil) -> TriggerRequest {
         TriggerRequest(
             caseIds: caseIds ?? self.caseIds, projectId: 7, triggerType: .ci, triggeredBy: "ci-bot", ciJobName: "nightly", taskId: 42,

@@ -476,34 +476,12 @@ import Testing
     func completionRacingCallbacks() async throws {
         try await withServiceFixture(cases: 300, mode: .pooled) { fixture in
             let triggered = try await fixture.service.trigger(fixture.request())
-            let runner = fixture.service(on: try await fixture.env.connect())
             let completer = fixture.service
-            // The completion starts once the runner has reported 50 cases, and races the other 250.
-            let (started, startSignal) = AsyncStream<Void>.makeStream()
-            let outcomes = try await withThrowingTaskGroup(of: [String].self) { group in
-                group.addTask {
-                    var outcomes: [String] = []
-                    for (index, caseId) in fixture.caseIds.enumerated() {
-                        if index == 50 { startSignal.finish() }
-                        do {
-                            outcomes.append(
-                                "\(try await runner.report(CaseReport(caseId: caseId, status: .passed), executionId: triggered.executionId))"
-                            )
-                        } catch let error as ExecutionServiceError {
-                            guard case .runFinished = error else { throw error }
-                            outcomes.append("finished")
-                        }
-                    }
-                    return outcomes
-                }
-                group.addTask {
-                    for await _ in started {}
-                    // The second half, some with the outcome the runner reports, some with another.
-                    let results = fixture.caseIds[150...].map { CaseReport(caseId: $0, status: $0 % 2 == 0 ? .passed : .failed) }
-                    _ = try await completer.complete(runId: triggered.runId, results: results)
-                    return []
-                }
-                return try await group.reduce(into: []) { $0 += $1 }
+            // The completion starts once the runner has reported 50 cases, and races the other 250:
+            // the second half, some with the outcome the runner reports, some with another.
+            let outcomes = try await fixture.race(runnerReporting: .passed, executionId: triggered.executionId, startingAfter: 50) {
+                let results = fixture.caseIds[150...].map { CaseReport(caseId: $0, status: $0 % 2 == 0 ? .passed : .failed) }
+                _ = try await completer.complete(runId: triggered.runId, results: results)
             }
             #expect(outcomes.prefix(50).allSatisfy { $0 == "recorded" })
             // Once the run is finished, it stays finished: no callback is recorded after a refusal.
@@ -530,33 +508,13 @@ import Testing
         try await withServiceFixture(cases: 200, mode: .pooled) { fixture in
             let triggered = try await fixture.service.trigger(fixture.request())
             fixture.clock.advance(minutes: 11)  // late already: the sweep will abort it while the runner reports
-            let runner = fixture.service(on: try await fixture.env.connect())
-            let (started, startSignal) = AsyncStream<Void>.makeStream()
-            let outcomes = try await withThrowingTaskGroup(of: [String].self) { group in
-                group.addTask {
-                    var outcomes: [String] = []
-                    for (index, caseId) in fixture.caseIds.enumerated() {
-                        if index == 20 { startSignal.finish() }
-                        do {
-                            outcomes.append(
-                                "\(try await runner.report(CaseReport(caseId: caseId, status: .failed), executionId: triggered.executionId))"
-                            )
-                        } catch ExecutionServiceError.runFinished(_, .aborted) {
-                            outcomes.append("aborted")
-                        }
-                    }
-                    return outcomes
-                }
-                group.addTask {
-                    for await _ in started {}
-                    let swept = try await fixture.service.sweepTimedOutExecutions()
-                    #expect(swept == [triggered.executionId])
-                    return []
-                }
-                return try await group.reduce(into: []) { $0 += $1 }
+            let sweeper = fixture.service
+            let outcomes = try await fixture.race(runnerReporting: .failed, executionId: triggered.executionId, startingAfter: 20) {
+                let swept = try await sweeper.sweepTimedOutExecutions()
+                #expect(swept == [triggered.executionId])
             }
             #expect(outcomes.prefix(20).allSatisfy { $0 == "recorded" })
-            let firstRefusal = outcomes.firstIndex(of: "aborted") ?? outcomes.count
+            let firstRefusal = outcomes.firstIndex(of: "finished") ?? outcomes.count
             #expect(!outcomes[firstRefusal...].contains("recorded"), "no result is recorded after the abort")
             let found = try #require(try await fixture.service.results(ofExecution: triggered.executionId))
             #expect(found.run.status == .aborted && found.executionStatus == .aborted)
