@@ -28,6 +28,9 @@ struct SeedingBench: AsyncParsableCommand {
     @Option(help: "Results lookups to time (p50 and p99 are reported).")
     var lookups = 100
 
+    @Option(help: "Rounds of createList and the server's ceiling, interleaved (medians are reported).")
+    var repeats = 3
+
     @Option(help: "The repository's directory, which holds Fixtures/.")
     var root = "."
 
@@ -35,7 +38,9 @@ struct SeedingBench: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        guard rows > 0, cases > 1, lookups > 0 else { throw ValidationError("--rows and --lookups must be positive, --cases at least 2") }
+        guard rows > 0, cases > 1, lookups > 0, repeats > 0 else {
+            throw ValidationError("--rows, --lookups and --repeats must be positive, --cases at least 2")
+        }
         let base = try TestEnvConfiguration.fromEnvironment()
         let names =
             (backend?.lowercased() ?? base.backend.rawValue) == "both"
@@ -49,7 +54,7 @@ struct SeedingBench: AsyncParsableCommand {
             configuration.backend = chosen
             configuration.requiresRequestedBackend = true  // a benchmark must measure what it names
             let seeding = SeedingBenchmark(manager: TestEnvironmentManager(configuration: configuration), root: root)
-            report[name] = try await seeding.run(rows: rows, cases: cases, lookups: lookups)
+            report[name] = try await seeding.run(rows: rows, cases: cases, lookups: lookups, repeats: repeats)
         }
         if json {
             let encoder = JSONEncoder()
@@ -98,7 +103,7 @@ struct Figures: Encodable {
 
     var text: String {
         "\(server); seeding \(rows) users: one autocommit INSERT per row \(String(format: "%.0f", perRowRowsPerSecond)) rows/s, "
-            + "createList \(String(format: "%.0f", createListRowsPerSecond)) rows/s (\(String(format: "%.1f", seedSpeedup))×), "
+            + "createList (median) \(String(format: "%.0f", createListRowsPerSecond)) rows/s (\(String(format: "%.1f", seedSpeedup))×), "
             + "the server's ceiling for the same statements \(String(format: "%.0f", serverCeilingRowsPerSecond)) rows/s "
             + "(createList at \(String(format: "%.0f", ceilingShare * 100)) %)\n  " + service.text
     }

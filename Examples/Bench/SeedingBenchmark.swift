@@ -10,10 +10,23 @@ struct SeedingBenchmark {
     let root: String
     private let clock = ContinuousClock()
 
-    func run(rows: Int, cases: Int, lookups: Int) async throws -> Figures {
+    /// `repeats` rounds of `createList` and the ceiling, interleaved (their order alternating), so
+    /// that the share compares medians measured under the same conditions.
+    func run(rows: Int, cases: Int, lookups: Int, repeats: Int) async throws -> Figures {
         let perRow = try await timeOneInsertPerRow(rows)
-        let createList = try await timeCreateList(rows)
-        let ceiling = try await timeServerCeiling(rows)
+        var createLists: [Double] = []
+        var ceilings: [Double] = []
+        for round in 0..<repeats {
+            if round % 2 == 0 {
+                createLists.append(try await timeCreateList(rows))
+                ceilings.append(try await timeServerCeiling(rows))
+            } else {
+                ceilings.append(try await timeServerCeiling(rows))
+                createLists.append(try await timeCreateList(rows))
+            }
+        }
+        let createList = percentile(createLists, 0.5)
+        let ceiling = percentile(ceilings, 0.5)
         let (service, server) = try await timeService(cases: cases, lookups: lookups)
         await manager.shutdown()
         return Figures(

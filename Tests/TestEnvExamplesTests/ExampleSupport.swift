@@ -31,7 +31,8 @@ enum Examples {
                         let process = Process()
                         process.executableURL = URL(fileURLWithPath: path)
                         process.arguments = [
-                            "--type", backend, "--rows", "50", "--cases", "20", "--lookups", "3", "--root", Examples.root, "--json",
+                            "--type", backend, "--rows", "50", "--cases", "20", "--lookups", "3", "--repeats", "1", "--root", Examples.root,
+                            "--json",
                         ]
                         let pipe = Pipe()
                         process.standardOutput = pipe
