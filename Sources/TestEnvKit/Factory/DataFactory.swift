@@ -19,6 +19,8 @@ public actor DataFactory {
     public nonisolated let connection: any DatabaseConnection
     private var counters: [String: Int] = [:]
     private var columnsByTable: [String: [String]] = [:]
+    /// Per table, its column names lowercased, for checking attribute names.
+    private var knownColumns: [String: Set<String>] = [:]
     /// Per table, its auto-increment column (nil inside: it has none), looked up once like its columns.
     private var keysByTable: [String: String?] = [:]
 
@@ -187,7 +189,10 @@ public actor DataFactory {
 
     private func validate(_ attributes: Set<String>, table: String) async throws {
         let columns = try await columns(of: table)
-        let known = Set(columns.map { $0.lowercased() })
+        let known = knownColumns[table] ?? Set(columns.map { $0.lowercased() })
+        knownColumns[table] = known
+        // The common case, every attribute a column spelt as the table spells it, costs no sorting.
+        if attributes.allSatisfy({ known.contains($0) || known.contains($0.lowercased()) }) { return }
         for attribute in attributes.sorted() where !known.contains(attribute.lowercased()) {
             let suggestion = ClosestName.find(attribute, among: columns).map { " Did you mean `\($0)`?" } ?? ""
             throw TestEnvError(
