@@ -122,15 +122,12 @@ private struct RowContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     private func convert<T: DatabaseValueConvertible>(_ type: T.Type, _ key: Key) throws -> T {
         guard let index = column(for: key) else { throw missingColumn(key, T.self) }
-        guard let decoded = T(databaseValue: row.values[index]) else {
-            throw RowDecodingError.conversion(of: row.values[index], column: row.columns.names[index], to: T.self)
-        }
-        return decoded
+        return try row.decode(type, at: index, named: row.columns.names[index])
     }
 
     private func convertIfPresent<T: DatabaseValueConvertible>(_ type: T.Type, _ key: Key) throws -> T? {
         guard let index = column(for: key), !row.values[index].isNull else { return nil }
-        return try convert(type, key)
+        return try row.decode(type, at: index, named: row.columns.names[index])
     }
 
     /// One lookup instead of the default's three (contains, decodeNil, decode): an optional property
@@ -151,16 +148,8 @@ private struct RowContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     private func decode<T: Decodable>(_ type: T.Type, column index: Int) throws -> T {
-        let column = row.columns.names[index]
-        let value = row.values[index]
-        if let convertible = T.self as? any DatabaseValueConvertible.Type {
-            guard let decoded = convertible.init(databaseValue: value) as? T else {
-                throw RowDecodingError.conversion(of: value, column: column, to: T.self)
-            }
-            return decoded
-        }
-        let decoder = ValueDecoder(value: value, column: column)
-        do { return try T(from: decoder) } catch is NeedsJSON { return try decoder.decodeJSON(T.self) }
+        let decoder = ValueDecoder(value: row.values[index], column: row.columns.names[index])
+        do { return try decoder.decode(T.self) } catch is NeedsJSON { return try decoder.decodeJSON(T.self) }
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
@@ -173,7 +162,6 @@ private struct RowContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     func superDecoder() throws -> any Decoder { RowDecoder(row: row, keys: keys) }
     func superDecoder(forKey key: Key) throws -> any Decoder { RowDecoder(row: row, keys: keys) }
-
 }
 
 /// Decodes one column's value into a type that is not ``DatabaseValueConvertible``: a

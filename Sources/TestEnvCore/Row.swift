@@ -70,7 +70,8 @@ public struct Row: Sendable, Hashable {
         try decode(T.self, index)
     }
 
-    private func decode<T: DatabaseValueConvertible>(_ type: T.Type, at index: Int, named name: String) throws -> T {
+    /// The value at `index` as `T`, or the error that names the column `name`.
+    func decode<T: DatabaseValueConvertible>(_ type: T.Type, at index: Int, named name: String) throws -> T {
         let value = values[index]
         guard let decoded = T(databaseValue: value) else {
             throw RowDecodingError.conversion(of: value, column: name, to: T.self)
