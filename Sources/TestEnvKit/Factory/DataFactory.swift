@@ -18,9 +18,8 @@ public actor DataFactory {
     /// The connection rows are written through.
     public nonisolated let connection: any DatabaseConnection
     private var counters: [String: Int] = [:]
-    private var columnsByTable: [String: [String]] = [:]
-    /// Per table, its column names lowercased, for checking attribute names.
-    private var knownColumns: [String: Set<String>] = [:]
+    /// Per table, its columns, and the same lowercased for checking attribute names.
+    private var columnsByTable: [String: (names: [String], lowercased: Set<String>)] = [:]
     /// Per table, its auto-increment column (nil inside: it has none), looked up once like its columns.
     private var keysByTable: [String: String?] = [:]
 
@@ -41,8 +40,8 @@ public actor DataFactory {
         -> [String: DatabaseValue]
     {
         let plan = RowPlan(try await attributes(of: factory, traits: traits, overriding: Set(overrides.keys)), table: factory.table)
-        var sequences = plan.counterKeys.map { counters[$0, default: 0] }
-        defer { for (key, count) in zip(plan.counterKeys, sequences) { counters[key] = count } }
+        var sequences = self.sequences(of: plan)
+        defer { store(sequences, of: plan) }
         return plan.row(overrides: overrides, sequences: &sequences).values
     }
 
@@ -70,24 +69,23 @@ public actor DataFactory {
         var rows: [[String: DatabaseValue]] = []
         rows.reserveCapacity(count)
         var pending: [String: (factory: Factory, key: String?, rows: [Int])] = [:]
-        // The sequences count locally and are stored once, after the loop.
-        var sequences = plan.counterKeys.map { counters[$0, default: 0] }
-        for index in 0..<count {
-            let overrides = customize(index)
-            if !overrides.isEmpty, !checkedOverrides.isSuperset(of: overrides.keys) {
-                do {
+        // The sequences count locally and are stored once, after the loop (or the error that ends it).
+        var sequences = self.sequences(of: plan)
+        do {
+            defer { store(sequences, of: plan) }
+            for index in 0..<count {
+                let overrides = customize(index)
+                if !overrides.isEmpty, !checkedOverrides.isSuperset(of: overrides.keys) {
                     try await validate(Set(overrides.keys), table: factory.table)
-                } catch {
-                    for (key, count) in zip(plan.counterKeys, sequences) { counters[key] = count }
-                    throw error
+                    checkedOverrides.formUnion(overrides.keys)
                 }
-                checkedOverrides.formUnion(overrides.keys)
+                let (values, associations) = plan.row(overrides: overrides, sequences: &sequences)
+                rows.append(values)
+                for (column, association) in associations {
+                    pending[column, default: (association.0, association.1, [])].rows.append(index)
+                }
             }
-            let (values, associations) = plan.row(overrides: overrides, sequences: &sequences)
-            rows.append(values)
-            for (column, association) in associations { pending[column, default: (association.0, association.1, [])].rows.append(index) }
         }
-        for (key, count) in zip(plan.counterKeys, sequences) { counters[key] = count }
         // Every parent key is known before any parent row is written: a wrong key inserts nothing.
         var parentKeys: [String: String] = [:]
         for (column, association) in pending {
@@ -187,10 +185,17 @@ public actor DataFactory {
 
     // MARK: Columns
 
+    /// The current count of each of `plan`'s sequences.
+    private func sequences(of plan: RowPlan) -> [Int] {
+        plan.counterKeys.map { counters[$0, default: 0] }
+    }
+
+    private func store(_ sequences: [Int], of plan: RowPlan) {
+        for (key, count) in zip(plan.counterKeys, sequences) { counters[key] = count }
+    }
+
     private func validate(_ attributes: Set<String>, table: String) async throws {
-        let columns = try await columns(of: table)
-        let known = knownColumns[table] ?? Set(columns.map { $0.lowercased() })
-        knownColumns[table] = known
+        let (columns, known) = try await columns(of: table)
         // The common case, every attribute a column spelt as the table spells it, costs no sorting.
         if attributes.allSatisfy({ known.contains($0) || known.contains($0.lowercased()) }) { return }
         for attribute in attributes.sorted() where !known.contains(attribute.lowercased()) {
@@ -202,7 +207,8 @@ public actor DataFactory {
         }
     }
 
-    private func columns(of table: String) async throws -> [String] {
+    /// The table's columns, and the same lowercased.
+    private func columns(of table: String) async throws -> (names: [String], lowercased: Set<String>) {
         if let cached = columnsByTable[table] { return cached }
         let rows: [Row]
         switch connection.dialect {
@@ -217,8 +223,9 @@ public actor DataFactory {
         guard !columns.isEmpty else {
             throw TestEnvError(.invalidInput, "a factory writes to table `\(table)`, which does not exist in this environment")
         }
-        columnsByTable[table] = columns
-        return columns
+        let resolved = (names: columns, lowercased: Set(columns.map { $0.lowercased() }))
+        columnsByTable[table] = resolved
+        return resolved
     }
 
     private func key(of table: String) async throws -> String? {
