@@ -27,8 +27,6 @@ public struct ExecutionService: Sendable {
     /// How many times a transaction the database rolled back to break a deadlock (or, on SQLite,
     /// found the file locked) is run again.
     static let retries = 10
-    /// The failures `withTransaction(retries:)` runs a transaction again for.
-    static let retriedErrors: [DatabaseErrorKind] = [.deadlock, .lockWaitTimeout, .busy]
 
     /// The database the service works on.
     public let database: any DatabaseConnection
@@ -109,7 +107,7 @@ public struct ExecutionService: Sendable {
             if database.dialect == .mysql, await !database.isInTransaction() {
                 do {
                     if try await database.record(report, executionId: executionId, at: now) { return .recorded }
-                } catch let error as any DatabaseDriverError where Self.retriedErrors.contains(error.kind) {}
+                } catch let error as any DatabaseDriverError where error.kind.isTransactionConflict {}
             }
             return try await database.withTransaction(retries: Self.retries) { tx in
                 guard let (run, recorded) = try tx.lockedRunAndCase(report.caseId, executionId: executionId) else {
@@ -181,7 +179,7 @@ public struct ExecutionService: Sendable {
                     do {
                         try tx.withTransaction { details in try details.upsertResults(known, executionId: run.executionId, names: names) }
                     } catch let error as any DatabaseDriverError
-                        where mode == .keepSummary && tx.isInTransaction() && !Self.retriedErrors.contains(error.kind)
+                        where mode == .keepSummary && tx.isInTransaction() && !error.kind.isTransactionConflict
                     {
                         // Rolled back to the savepoint. A failure that ended the whole transaction, or
                         // one the transaction is run again for (a deadlock, a lock wait), is rethrown:

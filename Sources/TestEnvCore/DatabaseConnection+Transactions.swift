@@ -77,7 +77,7 @@ extension DatabaseConnection {
             do {
                 return try withTransaction(body)
             } catch let error as any DatabaseDriverError
-                where [.deadlock, .lockWaitTimeout, .busy].contains(error.kind) && attempt < retries && !nested
+                where error.kind.isTransactionConflict && attempt < retries && !nested
             {
                 attempt += 1
                 try await Task.sleep(for: .milliseconds(Int64.random(in: 1...5) << min(attempt, 6)))

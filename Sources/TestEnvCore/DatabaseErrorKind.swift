@@ -51,7 +51,14 @@ public struct DatabaseErrorKind: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether trying the same operation again later can succeed without changing anything.
     public var isRetryable: Bool {
-        [.connectionLost, .tooManyConnections, .deadlock, .lockWaitTimeout, .busy].contains(self)
+        isTransactionConflict || [.connectionLost, .tooManyConnections].contains(self)
+    }
+
+    /// Whether a transaction that failed this way is worth running again from its start: it lost a
+    /// deadlock, waited too long for a lock, or (SQLite) found the file locked. These are what
+    /// ``DatabaseConnection/withTransaction(retries:_:)`` runs a transaction again for.
+    public var isTransactionConflict: Bool {
+        [.deadlock, .lockWaitTimeout, .busy].contains(self)
     }
 }
 
