@@ -46,13 +46,16 @@ extension DatabaseConnection {
 
     /// The run with this id; `locked` holds its row lock (MySQL) until the transaction ends.
     func run(id: Int64, locked: Bool) throws -> TestRunSummary? {
-        try get("SELECT \(TestRunSummary.columns) FROM Auto_TestRun WHERE id = ?\(lockClause(locked))", [.integer(id)])
-            .map { try $0.decode(TestRunSummary.self, keys: .convertFromSnakeCase) }
+        try run(where: "id", is: id, locked: locked)
     }
 
     /// The run of this execution; `locked` holds its row lock (MySQL) until the transaction ends.
     func run(executionId: Int64, locked: Bool) throws -> TestRunSummary? {
-        try get("SELECT \(TestRunSummary.columns) FROM Auto_TestRun WHERE execution_id = ?\(lockClause(locked))", [.integer(executionId)])
+        try run(where: "execution_id", is: executionId, locked: locked)
+    }
+
+    private func run(where column: String, is id: Int64, locked: Bool) throws -> TestRunSummary? {
+        try get("SELECT \(TestRunSummary.columns) FROM Auto_TestRun WHERE \(column) = ?\(lockClause(locked))", [.integer(id)])
             .map { try $0.decode(TestRunSummary.self, keys: .convertFromSnakeCase) }
     }
 
@@ -86,7 +89,8 @@ extension DatabaseConnection {
     func record(_ report: CaseReport, executionId: Int64, at now: Date) throws -> Bool {
         guard let counter = report.status.counterColumn else { return false }
         let match: [DatabaseValue] = [.integer(executionId), .integer(report.caseId)]
-        let started = "CASE WHEN status = 'pending' THEN 'running' ELSE status END"
+        /// A status column's value once a first result arrived.
+        func started(_ status: String) -> String { "CASE WHEN \(status) = 'pending' THEN 'running' ELSE \(status) END" }
         switch dialect {
         case .mysql:
             let result = try run(
@@ -95,8 +99,8 @@ extension DatabaseConnection {
                 JOIN Auto_TestRun r ON r.execution_id = x.execution_id
                 JOIN Auto_TestCaseTaskExecutions e ON e.id = x.execution_id
                 SET \(Self.reportColumns.map { "x.\($0) = ?" }.joined(separator: ", ")),
-                    r.\(counter) = r.\(counter) + 1, r.status = \(started.replacingOccurrences(of: "status", with: "r.status")),
-                    r.started_at = COALESCE(r.started_at, ?), e.status = \(started.replacingOccurrences(of: "status", with: "e.status"))
+                    r.\(counter) = r.\(counter) + 1, r.status = \(started("r.status")),
+                    r.started_at = COALESCE(r.started_at, ?), e.status = \(started("e.status"))
                 WHERE x.execution_id = ? AND x.case_id = ? AND x.status = 'pending' AND r.status IN ('pending', 'running')
                 """,
                 report.reportValues + [now.databaseValue] + match)
@@ -111,9 +115,9 @@ extension DatabaseConnection {
                 report.reportValues + match + [.integer(executionId)])
             guard result.affectedRows > 0 else { return false }
             try run(
-                "UPDATE Auto_TestRun SET \(counter) = \(counter) + 1, status = \(started), started_at = COALESCE(started_at, ?) WHERE execution_id = ?",
+                "UPDATE Auto_TestRun SET \(counter) = \(counter) + 1, status = \(started("status")), started_at = COALESCE(started_at, ?) WHERE execution_id = ?",
                 [now.databaseValue, .integer(executionId)])
-            try run("UPDATE Auto_TestCaseTaskExecutions SET status = \(started) WHERE id = ?", [.integer(executionId)])
+            try run("UPDATE Auto_TestCaseTaskExecutions SET status = \(started("status")) WHERE id = ?", [.integer(executionId)])
             return true
         }
     }
