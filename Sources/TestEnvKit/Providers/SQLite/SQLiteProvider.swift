@@ -64,11 +64,12 @@ actor SQLiteProvider: TestDatabaseProvider {
     /// Details and further connections: a file is opened by its path; an in-memory database is
     /// moved into the `memdb` VFS under a name of its own when first asked for.
     private nonisolated func access(to connection: SQLiteConnection, file: String?) -> EnvironmentAccess {
-        let name = "testenv-" + UUID().uuidString.lowercased()
         let confines = confines
+        // The name is made only when a test first asks: most environments are never shared. Once
+        // shared, the connection answers with the name it has, whatever a later call passes.
         let path: @Sendable () async throws -> String = {
             if let file { return file }
-            return try await connection.shareInMemory(as: name)
+            return try await connection.shareInMemory(as: "testenv-" + UUID().uuidString.lowercased())
         }
         return EnvironmentAccess(
             details: { .sqlite(path: try await path()) },
