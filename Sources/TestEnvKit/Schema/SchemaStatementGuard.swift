@@ -64,12 +64,8 @@ struct SchemaStatementGuard {
         scriptProcedures.formUnion(scan.createdProcedures())
         // A variable assigned anything else no longer holds a saved mode or character set.
         for assignment in scan.variableAssignments() {
-            if assignment.savesMode { savedModeVariables.insert(assignment.name) } else { savedModeVariables.remove(assignment.name) }
-            if assignment.savesCharset {
-                savedCharsetVariables.insert(assignment.name)
-            } else {
-                savedCharsetVariables.remove(assignment.name)
-            }
+            savedModeVariables.set(assignment.name, included: assignment.savesMode)
+            savedCharsetVariables.set(assignment.name, included: assignment.savesCharset)
         }
         guard !edits.isEmpty else { return statement.text }
         var rewritten = bytes
@@ -118,5 +114,12 @@ struct SchemaStatementGuard {
             }
         }
         return edits
+    }
+}
+
+extension Set {
+    /// Inserts `member`, or removes it, as `included` says.
+    fileprivate mutating func set(_ member: Element, included: Bool) {
+        if included { insert(member) } else { remove(member) }
     }
 }
