@@ -90,9 +90,7 @@ public actor SQLiteConnection: DatabaseConnection {
         let timeout = configuration.busyTimeout.components
         sqlite3_busy_timeout(db, Int32(clamping: timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000))
         if configuration.enforcesForeignKeys, sqlite3_exec(db, "PRAGMA foreign_keys = ON", nil, nil, nil) != SQLITE_OK {
-            let error = SQLiteError(
-                code: SQLiteResultCode(rawValue: sqlite3_extended_errcode(db)), message: String(cString: sqlite3_errmsg(db)),
-                sql: "PRAGMA foreign_keys = ON", path: path)
+            let error = lastError(of: db, sql: "PRAGMA foreign_keys = ON", path: path)
             sqlite3_close_v2(db)
             throw error
         }
@@ -126,9 +124,7 @@ public actor SQLiteConnection: DatabaseConnection {
         let copied = backup.map { sqlite3_backup_step($0, -1) } ?? sqlite3_errcode(shared)
         let finished = backup.map { sqlite3_backup_finish($0) } ?? SQLITE_OK
         guard copied == SQLITE_DONE, finished == SQLITE_OK else {
-            let error = SQLiteError(
-                code: SQLiteResultCode(rawValue: sqlite3_extended_errcode(shared)), message: String(cString: sqlite3_errmsg(shared)),
-                path: uri)
+            let error = Self.lastError(of: shared, path: uri)
             sqlite3_close_v2(shared)
             throw error
         }
@@ -325,11 +321,20 @@ public actor SQLiteConnection: DatabaseConnection {
     }
 
     func error(_ rc: Int32, sql: String?) -> SQLiteError {
-        let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
-        let code = handle.map { sqlite3_extended_errcode($0) } ?? rc
-        var error = SQLiteError(code: SQLiteResultCode(rawValue: code), message: message, sql: sql, path: configuration.path)
-        if error.code == .constraintForeignKey, let handle { error.detail = foreignKeyDetail(handle, sql: sql) }
+        guard let handle else {
+            return SQLiteError(
+                code: SQLiteResultCode(rawValue: rc), message: String(cString: sqlite3_errstr(rc)), sql: sql, path: configuration.path)
+        }
+        var error = Self.lastError(of: handle, sql: sql, path: configuration.path)
+        if error.code == .constraintForeignKey { error.detail = foreignKeyDetail(handle, sql: sql) }
         return error
+    }
+
+    /// The error `db` reports for its last call: its extended code and message.
+    private static func lastError(of db: OpaquePointer, sql: String? = nil, path: String) -> SQLiteError {
+        SQLiteError(
+            code: SQLiteResultCode(rawValue: sqlite3_extended_errcode(db)), message: String(cString: sqlite3_errmsg(db)), sql: sql,
+            path: path)
     }
 
     /// What SQLite's "FOREIGN KEY constraint failed" leaves out: which references the written
