@@ -253,7 +253,8 @@ enum DatabaseReset {
         "`\(name.replacingOccurrences(of: "`", with: "``"))`"
     }
 
-    private static func literal(_ text: String) -> String {
+    /// `text` as a MySQL string literal.
+    static func literal(_ text: String) -> String {
         "'\(text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''"))'"
     }
 }

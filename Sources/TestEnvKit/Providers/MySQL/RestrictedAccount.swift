@@ -25,7 +25,7 @@ struct RestrictedAccount: Sendable, Hashable {
     let password: String
 
     /// The account as `'user'@'host'`, for statements and messages.
-    var quotedName: String { "'\(Self.user)'@'\(Self.escaped(host))'" }
+    var quotedName: String { "'\(Self.user)'@\(DatabaseReset.literal(host))" }
 
     /// Creates (or reuses) the account on the admin's server.
     ///
@@ -98,10 +98,6 @@ struct RestrictedAccount: Sendable, Hashable {
         settings.user = Self.user
         settings.password = password
         return settings
-    }
-
-    private static func escaped(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
     }
 }
 
