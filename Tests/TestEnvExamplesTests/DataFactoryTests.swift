@@ -73,6 +73,56 @@ import Testing
         }
     }
 
+    @Test("createList rows that leave out a column other rows set get its default, whichever row sets it first, in order")
+    func createListMixedColumns() async throws {
+        try await withFactory { _, factory in
+            let users = try await factory.createList(.user, count: 9, traits: ["independent"]) { index in
+                switch index % 3 {
+                case 1: ["status": "suspended"]
+                case 2: ["status": "deleted", "user_type": "admin"]
+                default: [:]
+                }
+            }
+            #expect(
+                try users.map { try $0.decode(String.self, "status") }
+                    == Array(repeating: ["active", "suspended", "deleted"], count: 3).flatMap { $0 })
+            #expect(
+                try users.map { try $0.decode(String.self, "user_type") }
+                    == Array(repeating: ["customer", "customer", "admin"], count: 3).flatMap { $0 })
+            #expect(try users.map { try $0.decode(String.self, "email") } == (1...9).map { "user\($0)@example.com" })
+        }
+    }
+
+    @Test("createList of more rows than one statement holds keeps order, ids, sequences and each row's own parent")
+    func createListAcrossStatements() async throws {
+        try await withFactory { env, factory in
+            let users = try await factory.createList(.user, count: 2_500)
+            #expect(try users.map { try $0.decode(Int.self, "id") } == Array(1...2_500))
+            #expect(try users.map { try $0.decode(String.self, "email") } == (1...2_500).map { "user\($0)@example.com" })
+            #expect(try users.map { try $0.decode(Int.self, "merchant_id") } == Array(1...2_500))
+            let names = try await env.connection.all(
+                "SELECT m.name FROM users u JOIN merchants m ON m.id = u.merchant_id ORDER BY u.id", [])
+            #expect(try names.map { try $0.decode(String.self, 0) } == (1...2_500).map { "Merchant \($0)" })
+            #expect(try await Examples.count(env.connection, "SELECT COUNT(*) FROM users") == 2_500)
+            let next = try await factory.create(.user, traits: ["independent"])
+            #expect(try next.decode(String.self, "email") == "user2501@example.com", "the sequence goes on after the list")
+        }
+    }
+
+    @Test("A row rejected in a later statement of createList leaves none of the list's rows, and the connection usable")
+    func createListFailsAsAWhole() async throws {
+        // The 2,100th user repeats the first one's email: the third statement of 1,000 fails.
+        let clashing = Factory(
+            "users", ["email": .sequence { .text($0 == 2_100 ? "user1@example.com" : "user\($0)@example.com") }])
+        try await withFactory { env, factory in
+            await #expect(throws: (any Error).self) { _ = try await factory.createList(clashing, count: 3_000) }
+            #expect(try await Examples.count(env.connection, "SELECT COUNT(*) FROM users") == 0)
+            #expect(await env.connection.isInTransaction() == false)
+            let users = try await factory.createList(clashing, count: 1_500)
+            #expect(users.count == 1_500)
+        }
+    }
+
     @Test("Sequences are per DataFactory, so tests in parallel never share a counter")
     func sequencesPerFactory() async throws {
         try await withFactory { env, first in

@@ -85,21 +85,41 @@ extension DatabaseConnection {
         // clause may keep the rows before a failing one, and the rowid check needs the write lock.
         if rows.count <= rowsPerStatement, dialect == .mysql {
             if Task.isCancelled { throw CancellationError() }
-            return try insertAll(rows, plan: plan, strategy: strategy, returnsRows: returnsRows, rowsPerStatement: rowsPerStatement)
+            var statements = [rows[...]].makeIterator()
+            return try insertAll(next: { statements.next() }, plan: plan, strategy: strategy, returnsRows: returnsRows)
         }
         return try withTransaction { tx in
-            try tx.insertAll(rows, plan: plan, strategy: strategy, returnsRows: returnsRows, rowsPerStatement: rowsPerStatement)
+            var statements = stride(from: 0, to: rows.count, by: rowsPerStatement).lazy.map {
+                rows[$0..<min($0 + rowsPerStatement, rows.count)]
+            }.makeIterator()
+            return try tx.insertAll(next: { statements.next() }, plan: plan, strategy: strategy, returnsRows: returnsRows)
         }
     }
 
+    /// ``batchInsert(into:columns:rows:batchSize:returningRows:key:skipDuplicates:)`` of rows built
+    /// while it runs: one statement per ``RowFeed/send(_:)`` (at most ``maxBoundParameters()``
+    /// values each), all in one transaction, which rolls back when the feed ends with an error.
+    func batchInsert(into table: String, columns: [String], feed: RowFeed, returningRows: Bool, key: String??) throws
+        -> BatchInsertResult
+    {
+        defer { feed.close() }
+        let plan = try InsertPlan(table: table, columns: columns, dialect: dialect, key: try key ?? autoIncrementColumn(of: table))
+        let strategy = plan.wantsIDs ? try keyStrategy(returningRows: returningRows) : .none
+        return try withTransaction { tx in
+            try tx.insertAll(
+                next: { try feed.next().map { $0[...] } }, plan: plan, strategy: strategy,
+                returnsRows: returningRows && strategy == .returning)
+        }
+    }
+
+    /// Inserts the rows `next` returns, one statement per call, until it returns nil.
     private func insertAll(
-        _ rows: [[DatabaseValue]], plan: InsertPlan, strategy: KeyStrategy, returnsRows: Bool, rowsPerStatement: Int
+        next: () throws -> ArraySlice<[DatabaseValue]>?, plan: InsertPlan, strategy: KeyStrategy, returnsRows: Bool
     ) throws -> BatchInsertResult {
         var ids: [Int64]? = plan.wantsIDs && strategy != .none ? [] : nil
         var stored: [Row]? = returnsRows ? [] : nil
         var inserted = 0
-        for start in stride(from: 0, to: rows.count, by: rowsPerStatement) {
-            let chunk = rows[start..<min(start + rowsPerStatement, rows.count)]
+        while let chunk = try next() {
             if returnsRows {
                 let returned = try all(plan.statement(rowCount: chunk.count) + " RETURNING *", Array(chunk.joined()))
                 ids?.append(contentsOf: try returned.map { try $0.decode(Int64.self, plan.key ?? "") })

@@ -42,7 +42,13 @@ public actor DataFactory {
         let plan = RowPlan(try await attributes(of: factory, traits: traits, overriding: Set(overrides.keys)), table: factory.table)
         var sequences = self.sequences(of: plan)
         defer { store(sequences, of: plan) }
-        return plan.row(overrides: overrides, sequences: &sequences).values
+        var layout = plan.layout
+        let row = plan.row(overrides: overrides, layout: &layout, sequences: &sequences)
+        var values: [String: DatabaseValue] = [:]
+        for (position, value) in row.values.enumerated() where !row.associations.contains(position) {
+            values[layout.columns[position]] = value
+        }
+        return values
     }
 
     /// Inserts one row and returns it as stored, generated id and column defaults included.
@@ -54,6 +60,50 @@ public actor DataFactory {
 
     /// Inserts `count` rows through one batch insert and returns them as stored, in order.
     ///
+    /// Associations the rows need are created first, in one batch per association. The rows of each
+    /// statement (1,000 at most) are built while the previous statement's are inserted, so building
+    /// them costs little besides the insert itself.
+    ///
+    /// - Throws: ``TestEnvError/Code/unknownColumn``, `invalidInput`, or the driver's error. The batch
+    ///   insert is atomic; associated rows created before a failing batch stay (wrap the call in a
+    ///   transaction of your own, on a connection used by this task only, to undo them too).
+    public func createList(_ factory: Factory, count: Int, traits: [String] = []) async throws -> [Row] {
+        guard count > 0 else { return [] }
+        let plan = RowPlan(try await attributes(of: factory, traits: traits, overriding: []), table: factory.table)
+        // Every parent key is known before any parent row is written: a wrong key inserts nothing.
+        var parents: [(position: Int, factory: Factory, key: String)] = []
+        for (position, (column, attribute)) in plan.attributes.enumerated() {
+            guard case .association(let parent, let key) = attribute else { continue }
+            parents.append((position, parent, try await parentKey(key, of: parent, for: "\(factory.table).\(column)")))
+        }
+        var parentKeys: [(position: Int, keys: [DatabaseValue])] = []
+        for parent in parents {
+            let rows = try await createList(parent.factory, count: count)
+            parentKeys.append((parent.position, try rows.map { try $0[parent.key] ?? missingKey(parent.key, parent.factory) }))
+        }
+        var rows = PlainRows(plan: plan, parentKeys: parentKeys, sequences: sequences(of: plan))
+        defer { store(rows.sequences, of: plan) }
+        let (columns, table) = (rows.layout.columns, factory.table)
+        let perStatement = max(1, min(1000, await connection.maxBoundParameters() / max(1, columns.count)))
+        guard count > perStatement, !columns.isEmpty else { return try await insert(rows.build(0..<count), columns: columns, into: table) }
+        // The connection inserts each statement's rows while the next ones are built; it waits for
+        // them on its own thread, and nothing here waits for it until every row is sent.
+        let (feed, key) = (RowFeed(), try await key(of: table))
+        async let inserted = connection.batchInsert(into: table, columns: columns, feed: feed, returningRows: true, key: .some(key))
+        var built: [[DatabaseValue]] = []
+        for start in stride(from: 0, to: count, by: perStatement) {
+            let statement = rows.build(start..<min(start + perStatement, count))
+            built += statement
+            guard feed.send(statement) else { break }
+        }
+        feed.finish()
+        let result = try await inserted
+        if let stored = result.storedRows { return stored }
+        return try await fetch(table, ids: result.generatedIDs, fallback: columns, values: built)
+    }
+
+    /// Inserts `count` rows through one batch insert and returns them as stored, in order.
+    ///
     /// `customize` gives per-index overrides (index 0 for the first row). Associations the rows need
     /// are created first, also in one batch per association.
     ///
@@ -61,14 +111,18 @@ public actor DataFactory {
     ///   insert is atomic; associated rows created before a failing batch stay (wrap the call in a
     ///   transaction of your own, on a connection used by this task only, to undo them too).
     public func createList(
-        _ factory: Factory, count: Int, traits: [String] = [], _ customize: @Sendable (Int) -> [String: DatabaseValue] = { _ in [:] }
+        _ factory: Factory, count: Int, traits: [String] = [], _ customize: @Sendable (Int) -> [String: DatabaseValue]
     ) async throws -> [Row] {
         guard count > 0 else { return [] }
         let plan = RowPlan(try await attributes(of: factory, traits: traits, overriding: []), table: factory.table)
         var checkedOverrides: Set<String> = []
-        var rows: [[String: DatabaseValue]] = []
+        // Rows are built by column position, not by name: a row costs no hashing of column names.
+        var layout = plan.layout
+        var rows: [[DatabaseValue]] = []
         rows.reserveCapacity(count)
-        var pending: [String: (factory: Factory, key: String?, rows: [Int])] = [:]
+        /// Rows that leave a column out (an override only some rows set), by row: its column default applies.
+        var absent: [Int: Set<Int>] = [:]
+        var pending: [Int: (factory: Factory, key: String?, rows: [Int])] = [:]
         // The sequences count locally and are stored once, after the loop (or the error that ends it).
         var sequences = self.sequences(of: plan)
         do {
@@ -79,26 +133,34 @@ public actor DataFactory {
                     try await validate(Set(overrides.keys), table: factory.table)
                     checkedOverrides.formUnion(overrides.keys)
                 }
-                let (values, associations) = plan.row(overrides: overrides, sequences: &sequences)
-                rows.append(values)
-                for (column, association) in associations {
-                    pending[column, default: (association.0, association.1, [])].rows.append(index)
+                let row = plan.row(overrides: overrides, layout: &layout, sequences: &sequences)
+                if !row.absent.isEmpty { absent[index] = row.absent }
+                rows.append(row.values)
+                for position in row.associations {
+                    guard case .association(let parent, let key) = plan.attributes[position].attribute else { continue }
+                    pending[position, default: (parent, key, [])].rows.append(index)
                 }
             }
         }
-        // Every parent key is known before any parent row is written: a wrong key inserts nothing.
-        var parentKeys: [String: String] = [:]
-        for (column, association) in pending {
-            parentKeys[column] = try await parentKey(association.key, of: association.factory, for: "\(factory.table).\(column)")
+        // An override column that appeared after the first rows: the rows before it leave it out.
+        for index in rows.indices where rows[index].count < layout.columns.count {
+            absent[index, default: []].formUnion(rows[index].count..<layout.columns.count)
+            rows[index] += repeatElement(.null, count: layout.columns.count - rows[index].count)
         }
-        for (column, association) in pending.sorted(by: { $0.key < $1.key }) {
-            let key = parentKeys[column]!
+        // Every parent key is known before any parent row is written: a wrong key inserts nothing.
+        var parentKeys: [Int: String] = [:]
+        for (position, association) in pending {
+            let column = layout.columns[position]
+            parentKeys[position] = try await parentKey(association.key, of: association.factory, for: "\(factory.table).\(column)")
+        }
+        for (position, association) in pending.sorted(by: { $0.key < $1.key }) {
+            let key = parentKeys[position]!
             let parents = try await createList(association.factory, count: association.rows.count, traits: [])
             for (parent, index) in zip(parents, association.rows) {
-                rows[index][column] = try parent[key] ?? missingKey(key, association.factory)
+                rows[index][position] = try parent[key] ?? missingKey(key, association.factory)
             }
         }
-        return try await insert(rows, into: factory.table)
+        return try await insert(rows, columns: layout.columns, absent: absent, into: factory.table)
     }
 
     /// Runs `body` with foreign-key checks off on this factory's connection, and turns them back on
@@ -237,23 +299,30 @@ public actor DataFactory {
 
     // MARK: Writing
 
-    /// One batch insert of rows that may set different columns: missing ones get their column default.
-    private func insert(_ rows: [[String: DatabaseValue]], into table: String) async throws -> [Row] {
-        let columns = Set(rows.flatMap(\.keys)).sorted()
-        // Usually every row sets the same columns: one group, without asking each row.
-        let groups =
-            rows.allSatisfy({ $0.count == columns.count })
-            ? [columns: Array(rows.indices)] : Dictionary(grouping: rows.indices) { index in columns.filter { rows[index][$0] != nil } }
+    /// One batch insert of rows that may leave different columns out (`absent`, by row): those get
+    /// their column default, through one insert per set of columns.
+    private func insert(_ rows: [[DatabaseValue]], columns: [String], absent: [Int: Set<Int>], into table: String) async throws
+        -> [Row]
+    {
+        // Usually every row sets every column: one insert of the rows as they are.
+        guard !absent.isEmpty else { return try await insert(rows, columns: columns, into: table) }
+        let groups = Dictionary(grouping: rows.indices) { absent[$0] ?? [] }
         var stored = [Row?](repeating: nil, count: rows.count)
-        for (present, indices) in groups.sorted(by: { $0.value[0] < $1.value[0] }) {
-            let values = indices.map { index in present.map { rows[index][$0]! } }
-            let result = try await connection.batchInsert(
-                into: table, columns: present, rows: values, batchSize: 1000, returningRows: true, key: try await key(of: table))
-            var fetched = result.storedRows ?? []
-            if result.storedRows == nil { fetched = try await fetch(table, ids: result.generatedIDs, fallback: present, values: values) }
+        for (left, indices) in groups.sorted(by: { $0.value[0] < $1.value[0] }) {
+            let present = columns.indices.filter { !left.contains($0) }
+            let values = indices.map { index in present.map { rows[index][$0] } }
+            let fetched = try await insert(values, columns: present.map { columns[$0] }, into: table)
             for (index, row) in zip(indices, fetched) { stored[index] = row }
         }
         return stored.compactMap { $0 }
+    }
+
+    /// One batch insert; the rows as stored, returned by the insert or read back.
+    private func insert(_ values: [[DatabaseValue]], columns: [String], into table: String) async throws -> [Row] {
+        let result = try await connection.batchInsert(
+            into: table, columns: columns, rows: values, batchSize: 1000, returningRows: true, key: try await key(of: table))
+        if let stored = result.storedRows { return stored }
+        return try await fetch(table, ids: result.generatedIDs, fallback: columns, values: values)
     }
 
     /// The inserted rows as stored, read back by generated id; without ids, the values written.
@@ -312,23 +381,75 @@ private struct RowPlan {
         counterKeys = self.attributes.map { "\(table).\($0.column)" }
     }
 
-    /// One row's values: fixed values, the next sequence numbers (counted in `sequences`, one per
-    /// attribute), then the overrides; associations that still need a row are returned apart.
-    func row(overrides: [String: DatabaseValue], sequences: inout [Int])
-        -> (values: [String: DatabaseValue], associations: [String: (Factory, String?)])
+    /// The attributes' columns, at the positions of ``attributes``; overrides add theirs after them.
+    var layout: ColumnLayout { ColumnLayout(attributes.map(\.column)) }
+
+    /// One row's values by position in `layout`: fixed values, the next sequence numbers (counted in
+    /// `sequences`, one per attribute), then the overrides (a new column joins `layout`). `absent`:
+    /// positions the row leaves to the column default; `associations`: positions that still need a
+    /// parent row (`.null` until then).
+    func row(overrides: [String: DatabaseValue], layout: inout ColumnLayout, sequences: inout [Int])
+        -> (values: [DatabaseValue], absent: Set<Int>, associations: [Int])
     {
-        var values = overrides
-        values.reserveCapacity(overrides.count + attributes.count)
-        var associations: [String: (Factory, String?)] = [:]
+        var values = [DatabaseValue](repeating: .null, count: layout.columns.count)
+        var associations: [Int] = []
         for (index, (column, attribute)) in attributes.enumerated() where overrides.isEmpty || overrides[column] == nil {
             switch attribute {
-            case .value(let value): values[column] = value
+            case .value(let value): values[index] = value
             case .sequence(let make):
                 sequences[index] += 1
-                values[column] = make(sequences[index])
-            case .association(let parent, let key): associations[column] = (parent, key)
+                values[index] = make(sequences[index])
+            case .association: associations.append(index)
             }
         }
-        return (values, associations)
+        for (column, value) in overrides {
+            let position = layout.position(of: column)
+            if position == values.count { values.append(value) } else { values[position] = value }
+        }
+        // Columns that only overrides (of this row or earlier ones) set, which this row does not.
+        guard layout.columns.count > attributes.count else { return (values, [], associations) }
+        let absent = Set((attributes.count..<layout.columns.count).filter { overrides[layout.columns[$0]] == nil })
+        return (values, absent, associations)
+    }
+}
+
+/// The rows of a ``RowPlan`` without overrides, with their parents' keys, built a statement at a time.
+private struct PlainRows {
+    let plan: RowPlan
+    /// Per association, its position and the key of each row's parent.
+    let parentKeys: [(position: Int, keys: [DatabaseValue])]
+    private(set) var sequences: [Int]
+    private(set) var layout: ColumnLayout
+
+    init(plan: RowPlan, parentKeys: [(position: Int, keys: [DatabaseValue])], sequences: [Int]) {
+        (self.plan, self.parentKeys, self.sequences, layout) = (plan, parentKeys, sequences, plan.layout)
+    }
+
+    /// The rows at `indices` (of the whole list, which index the parents' keys).
+    mutating func build(_ indices: Range<Int>) -> [[DatabaseValue]] {
+        indices.map { index in
+            var row = plan.row(overrides: [:], layout: &layout, sequences: &sequences).values
+            for (position, keys) in parentKeys { row[position] = keys[index] }
+            return row
+        }
+    }
+}
+
+/// Column names by position, and positions by name, for rows built as arrays.
+private struct ColumnLayout {
+    private(set) var columns: [String]
+    private var positions: [String: Int]
+
+    init(_ columns: [String]) {
+        self.columns = columns
+        positions = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($1, $0) })
+    }
+
+    /// The position of `column`, added at the end when it is new.
+    mutating func position(of column: String) -> Int {
+        if let known = positions[column] { return known }
+        columns.append(column)
+        positions[column] = columns.count - 1
+        return columns.count - 1
     }
 }
