@@ -79,6 +79,9 @@ public struct TestEnvConfiguration: Sendable, Hashable {
     /// Whether recycling may find changed reference tables by the server's changed-row counts
     /// (MariaDB `userstat`) instead of checksums. Off only in tests of the checksum path.
     var usesChangeCounts = true
+    /// Whether recycling may rule out reference tables by their `UPDATE_TIME` instead of checksums.
+    /// Off only in tests of the checksum path.
+    var usesUpdateTimes = true
 
     /// Creates a configuration with the defaults of the table above, ignoring the environment.
     public init(

@@ -41,6 +41,9 @@ struct DatabaseProfile: Sendable {
     /// Whether the server counts changed rows per table (MariaDB with `userstat` on), so a reset
     /// finds changed reference tables without checksumming them; see ``ChangeCounts``.
     var countsChanges = false
+    /// Whether a reset may rule out reference tables by their `UPDATE_TIME` (``ChangeBaseline``)
+    /// instead of checksumming them. Off only in tests of the checksum path.
+    var usesUpdateTimes = true
 
     var hasReferenceRows: Bool { !referenceChecksums.isEmpty }
 

@@ -7,12 +7,13 @@ import TestEnvMySQL
 /// rows changed per table; then empty tables are emptied (`DELETE`, or `TRUNCATE` where the
 /// counter moved or a delete trigger exists) and tables with reference rows are refilled from the
 /// template. `DELETE` alone would leave counters moved. Reference tables are compared by
-/// ``ChangeCounts`` when the database has a baseline, else by `CHECKSUM TABLE`.
+/// ``ChangeCounts`` when the database has a baseline that has them; else those that its
+/// ``ChangeBaseline`` cannot rule out (by the tables' `UPDATE_TIME`) by `CHECKSUM TABLE`.
 enum DatabaseReset {
     enum Outcome: Equatable {
         /// The database is as fresh; `checksummed` reference tables were compared by checksum.
-        /// `changeCounts` is the baseline for its next reset, when counted.
-        case clean(checksummed: Int, changeCounts: ChangeCounts?)
+        /// `baseline` is for its next reset.
+        case clean(checksummed: Int, baseline: ChangeBaseline)
         /// It cannot be reused: drop it.
         case discard(reason: String)
     }
@@ -21,12 +22,13 @@ enum DatabaseReset {
     /// key checks off and short lock waits (see ``TestEnvironmentManager``). `closedConnection`
     /// is the test's connection, closed already but perhaps still in the process list for a moment;
     /// it counts as using the database only while a statement of it still runs on the server.
-    /// `baseline` is the database's ``ChangeCounts`` from when it was last made ready, if noted.
+    /// `baseline` is the database's ``ChangeBaseline`` from when it was last made ready, if noted.
+    /// `admin` must use the time zone `+00:00`, so that `UPDATE_TIME` reads the same all year.
     ///
     /// `closedConnection` nil: nobody of ours just used the database (a claimed parked one); any
     /// connection still on it — most likely its previous process's, closing — gets the same grace.
     static func reset(
-        _ database: String, to profile: DatabaseProfile, baseline: ChangeCounts?, closedConnection: UInt?, admin: MySQLConnection
+        _ database: String, to profile: DatabaseProfile, baseline: ChangeBaseline?, closedConnection: UInt?, admin: MySQLConnection
     ) async throws -> Outcome {
         var probe = try await self.probe(database, profile: profile, ignoring: closedConnection ?? 0, admin: admin)
         // The server sends a statement's last packet before it finishes with it, so the test's closed
@@ -44,13 +46,13 @@ enum DatabaseReset {
         // A sequence the test advanced goes back to its start; one the schema itself advanced cannot be rewound exactly.
         let moved = profile.sequences.filter { probe.sequences[$0.key] != $0.value.next }
         if moved.contains(where: { !$0.value.isAtStart }) { return .discard(reason: "a sequence the schema had used has moved") }
-        let baseline = probe.changeCounts == nil ? nil : baseline
         var (dirty, checksummed) = try await dirtyTables(probe, baseline: baseline, database: database, profile: profile, admin: admin)
         guard !dirty.isEmpty || !moved.isEmpty else {
-            return .clean(checksummed: checksummed, changeCounts: probe.changeCounts)
+            // Nothing was written: the probe's clock is the new baseline's.
+            return .clean(checksummed: checksummed, baseline: ChangeBaseline(readyAt: probe.serverTime, counts: probe.changeCounts))
         }
         var onlyAdded: Set<String> = []
-        if let baseline, let counts = probe.changeCounts {
+        if let baseline = baseline?.counts, let counts = probe.changeCounts {
             onlyAdded = try await tablesWithRowsOnlyAdded(
                 dirty, in: database, profile: profile, counters: probe.counters, since: baseline, now: counts, admin: admin)
         }
@@ -65,8 +67,8 @@ enum DatabaseReset {
             checksummed += compared
             if !written.isEmpty { return .discard(reason: "a trigger wrote rows while it was reset") }
         }
-        let counts = probe.changeCounts == nil ? nil : try await ChangeCounts.of(database, admin: admin)
-        return .clean(checksummed: checksummed, changeCounts: counts)
+        let next = try await ChangeBaseline.take(of: database, counting: probe.changeCounts != nil, admin: admin)
+        return .clean(checksummed: checksummed, baseline: next)
     }
 
     struct Probe {
@@ -77,33 +79,39 @@ enum DatabaseReset {
         var otherConnections: [UInt64] = []
         /// The rows changed per table; nil when the profile does not use them or `userstat` is off now.
         var changeCounts: ChangeCounts?
+        /// Per table, its `UPDATE_TIME` in Unix seconds (nil inside: none).
+        var stamps: [String: Int64?] = [:]
+        /// The server's clock, in Unix seconds.
+        var serverTime: Int64 = 0
         /// `next_not_cached_value` per sequence.
         var sequences: [String: Int64] = [:]
     }
 
-    /// One round trip: objects and counters, other connections, which tables hold a row and, where
-    /// the profile uses them, the changed-row counts.
+    /// One round trip: objects, counters and `UPDATE_TIME`s, other connections, which tables hold a
+    /// row, the server's clock and, where the profile uses them, the changed-row counts.
     static func probe(_ database: String, profile: DatabaseProfile, ignoring closedConnection: UInt, admin: MySQLConnection)
         async throws -> Probe
     {
         var sql = """
-            SELECT 'o', TABLE_NAME, TABLE_TYPE, CAST(AUTO_INCREMENT AS SIGNED) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?
-            UNION ALL SELECT 'c', CAST(ID AS CHAR), NULL, NULL FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID() AND NOT (ID = ? AND COMMAND IN ('Sleep', 'Quit'))
+            SELECT 'o', TABLE_NAME, TABLE_TYPE, CAST(AUTO_INCREMENT AS SIGNED), CAST(UNIX_TIMESTAMP(UPDATE_TIME) AS SIGNED) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?
+            UNION ALL SELECT 'c', CAST(ID AS CHAR), NULL, NULL, NULL FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID() AND NOT (ID = ? AND COMMAND IN ('Sleep', 'Quit'))
+            UNION ALL SELECT 't', '', NULL, CAST(UNIX_TIMESTAMP() AS SIGNED), NULL
             """
         var parameters: [DatabaseValue] = [.text(database), .text(database), .unsignedInteger(UInt64(closedConnection))]
         if profile.countsChanges {
             sql += """
 
-                UNION ALL SELECT 'u', CAST(@@global.userstat AS CHAR), NULL, NULL
-                UNION ALL SELECT 's', TABLE_NAME, NULL, CAST(ROWS_CHANGED AS SIGNED) FROM information_schema.TABLE_STATISTICS WHERE TABLE_SCHEMA = ?
+                UNION ALL SELECT 'u', CAST(@@global.userstat AS CHAR), NULL, NULL, NULL
+                UNION ALL SELECT 's', TABLE_NAME, NULL, CAST(ROWS_CHANGED AS SIGNED), NULL FROM information_schema.TABLE_STATISTICS WHERE TABLE_SCHEMA = ?
                 """
             parameters.append(.text(database))
         }
         for table in profile.tables {
-            sql += "\nUNION ALL (SELECT 'r', \(literal(table)), NULL, NULL FROM \(qualified(table, in: database)) LIMIT 1)"
+            sql += "\nUNION ALL (SELECT 'r', \(literal(table)), NULL, NULL, NULL FROM \(qualified(table, in: database)) LIMIT 1)"
         }
         for sequence in profile.sequences.keys.sorted() {
-            sql += "\nUNION ALL SELECT 'q', \(literal(sequence)), NULL, next_not_cached_value FROM \(qualified(sequence, in: database))"
+            sql +=
+                "\nUNION ALL SELECT 'q', \(literal(sequence)), NULL, next_not_cached_value, NULL FROM \(qualified(sequence, in: database))"
         }
         var probe = Probe()
         var counted = ChangeCounts()
@@ -114,6 +122,8 @@ enum DatabaseReset {
             case "o":
                 probe.objects[name] = try row.decode(String.self, 2)
                 if let counter = try row.decode(Int64?.self, 3) { probe.counters[name] = counter }
+                probe.stamps[name] = try row.decode(Int64?.self, 4)
+            case "t": probe.serverTime = try row.decode(Int64.self, 3)
             case "c": probe.otherConnections.append(UInt64(name) ?? 0)
             case "u": userstat = name == "1" || name.uppercased() == "ON"
             case "s": counted.add(try row.decode(Int64.self, 3), table: name)
@@ -127,16 +137,18 @@ enum DatabaseReset {
 
     /// The tables to reset, and how many reference tables were compared by checksum to find them.
     private static func dirtyTables(
-        _ probe: Probe, baseline: ChangeCounts?, database: String, profile: DatabaseProfile, admin: MySQLConnection
+        _ probe: Probe, baseline: ChangeBaseline?, database: String, profile: DatabaseProfile, admin: MySQLConnection
     ) async throws -> (tables: [String], checksummed: Int) {
         let isReference = { (table: String) in profile.referenceChecksums[table] != nil }
         // A table the schema leaves empty is dirty when it holds a row; a reference table when it holds none.
         var dirty = Set(profile.tables.filter { isReference($0) != probe.tablesWithRows.contains($0) })
         for (table, counter) in profile.counters where probe.counters[table] != counter { dirty.insert(table) }
         var unsure = Set(profile.referenceChecksums.keys).subtracting(dirty)
-        if let baseline, let counts = probe.changeCounts, !unsure.isEmpty {
+        if let baseline = baseline?.counts, let counts = probe.changeCounts, !unsure.isEmpty {
             dirty.formUnion(unsure.intersection(counts.tablesChanged(since: baseline, among: profile.tables, cascades: profile.cascades)))
             unsure = []
+        } else if let baseline, profile.usesUpdateTimes {
+            unsure = baseline.tablesMaybeWritten(unsure, stamps: probe.stamps, now: probe.serverTime)
         }
         if !unsure.isEmpty {
             for (table, checksum) in try await checksums(of: unsure.sorted(), in: database, admin: admin)

@@ -50,6 +50,7 @@ extension MySQLProvider {
         var profile: DatabaseProfile
         do {
             profile = try await DatabaseProfile.take(of: name, admin: admin, countingChanges: configuration.usesChangeCounts)
+            profile.usesUpdateTimes = configuration.usesUpdateTimes
         } catch {
             await dropQuietly(name)
             throw error
@@ -76,10 +77,10 @@ extension MySQLProvider {
         let profile = pools[prepared.fingerprint]?.profile
         if let profile, let claimed = try await claimParked(prepared.fingerprint, template: false, admin: admin) {
             // Parked is not proof of fresh: whatever touched it while it waited, a reset finds and undoes.
-            if case .clean(_, let counts) = try await DatabaseReset.reset(
+            if case .clean(_, let baseline) = try await DatabaseReset.reset(
                 claimed, to: profile, baseline: nil, closedConnection: nil, admin: try await resetConnection())
             {
-                changeCounts[claimed] = counts
+                baselines[claimed] = baseline
                 return claimed
             }
             statistics.update { $0.discarded += 1 }
@@ -87,7 +88,7 @@ extension MySQLProvider {
             await dropQuietly(claimed)
         }
         let name = try await buildForPool(prepared, admin: admin)
-        if let profile { await noteChangeCounts(of: name, profile: profile, admin: admin) }
+        if let profile { await noteBaseline(of: name, profile: profile, admin: admin) }
         return name
     }
 
@@ -111,11 +112,10 @@ extension MySQLProvider {
         return database.name
     }
 
-    /// Notes the changed-row counts of a fresh database, when the profile uses them; without
-    /// them its first reset compares reference tables by checksum instead.
-    private func noteChangeCounts(of name: String, profile: DatabaseProfile, admin: MySQLConnection) async {
-        guard profile.countsChanges, let counts = try? await ChangeCounts.of(name, admin: admin) else { return }
-        changeCounts[name] = counts
+    /// Notes the ``ChangeBaseline`` of a fresh database; without one, its first reset compares
+    /// every reference table by checksum instead.
+    private func noteBaseline(of name: String, profile: DatabaseProfile, admin: MySQLConnection) async {
+        baselines[name] = try? await ChangeBaseline.take(of: name, counting: profile.countsChanges, admin: admin)
     }
 
     /// Takes back a pooled database after its test: reset in the background and handed to the
@@ -127,7 +127,7 @@ extension MySQLProvider {
             return
         }
         if schemaChanged {
-            changeCounts[name] = nil
+            baselines[name] = nil
             statistics.update { $0.discarded += 1 }
             logger.debug("Dropping \(name) instead of reusing it: its test changed the schema")
         } else {
@@ -139,17 +139,17 @@ extension MySQLProvider {
 
     /// Resets `name` to its schema's fresh state; false when it cannot be reused (then dropped).
     private func recycle(_ name: String, fingerprint: SchemaFingerprint) async -> Bool {
-        let baseline = changeCounts.removeValue(forKey: name)
+        let baseline = baselines.removeValue(forKey: name)
         let closedConnection = closedConnections.removeValue(forKey: name) ?? 0
         guard let profile = pools[fingerprint]?.profile else { return false }
         do {
             let outcome = try await DatabaseReset.reset(
                 name, to: profile, baseline: baseline, closedConnection: closedConnection, admin: try await resetConnection())
             switch outcome {
-            case .clean(let checksummed, let counts):
+            case .clean(let checksummed, let baseline):
                 statistics.update { $0.recycled += 1 }
                 referenceTablesChecksummed += checksummed
-                changeCounts[name] = counts
+                baselines[name] = baseline
                 ExitParking.set(name, .ready(fingerprint: fingerprint.value), on: configuration.mysql, parkFor: parkFor)
                 return true
             case .discard(let reason):

@@ -41,11 +41,11 @@ actor MySQLProvider: TestDatabaseProvider {
     var sharedNames: [SchemaFingerprint: String] = [:]
     /// Shared databases a test committed in: dropped at shutdown.
     var retiredShared: [String] = []
-    /// Per pooled database, the rows the server had counted as changed when it was last made ready.
-    var changeCounts: [String: ChangeCounts] = [:]
+    /// Per pooled database, what it was like when it was last made ready (``ChangeBaseline``).
+    var baselines: [String: ChangeBaseline] = [:]
     /// Per pooled database given back, the test's connection (closed, perhaps still in the process list).
     var closedConnections: [String: UInt] = [:]
-    /// Reference tables that resets compared by `CHECKSUM TABLE` (see ``ChangeCounts``).
+    /// Reference tables that resets compared by `CHECKSUM TABLE` (see ``ChangeBaseline``).
     var referenceTablesChecksummed = 0
 
     init(configuration: TestEnvConfiguration, logger: Logger, preparer: SchemaPreparer, statistics: StatisticsRecorder) {
@@ -368,7 +368,7 @@ actor MySQLProvider: TestDatabaseProvider {
     func resetConnection() async throws -> MySQLConnection {
         let slot = nextResetConnection % 2
         nextResetConnection += 1
-        while resetConnections.count <= slot { resetConnections.append(Task { try await self.serverConnection() }) }
+        while resetConnections.count <= slot { resetConnections.append(Task { try await self.newResetConnection() }) }
         let task = resetConnections[slot]
         do {
             let connection = try await task.value
@@ -379,7 +379,7 @@ actor MySQLProvider: TestDatabaseProvider {
         let deadline = ContinuousClock.now + configuration.connectionWaitTimeout
         var current = task
         while true {
-            let replacement = Task { try await self.serverConnection() }
+            let replacement = Task { try await self.newResetConnection() }
             if slot < resetConnections.count, resetConnections[slot] == current { resetConnections[slot] = replacement }
             current = replacement
             do { return try await replacement.value } catch let error as MySQLError
@@ -388,6 +388,14 @@ actor MySQLProvider: TestDatabaseProvider {
                 try await Task.sleep(for: .milliseconds(Int64.random(in: 50...250)))
             }
         }
+    }
+
+    /// A server connection for resets: its session reads times in UTC, so that the tables'
+    /// `UPDATE_TIME`s a reset compares (``ChangeBaseline``) mean the same instant all year.
+    private func newResetConnection() async throws -> MySQLConnection {
+        let connection = try await serverConnection()
+        try await connection.executeScript("SET SESSION time_zone = '+00:00'")
+        return connection
     }
 
     /// A new connection to the server without a database selected. `lockWait`: how long its DDL may
