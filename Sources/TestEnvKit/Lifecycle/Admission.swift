@@ -50,7 +50,8 @@ actor Admission {
         waiting.append(id)
         startWatchdog()
         let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
+            // Cancelled when the wait ends: then nothing expires (and no hop back to this actor).
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
             await self?.expire(id, after: timeout)
         }
         defer {
