@@ -298,6 +298,28 @@ import Testing
         try await admin.executeScript("DROP DATABASE \(DatabaseName.quoted(stranger))")
     }
 
+    @Test("A database the reaper knew by its comment alone is kept when its record appeared meanwhile: its owner parked it")
+    func commentOnlyDatabaseWhoseRecordAppearedIsKept() async throws {
+        // The reaper read the records just before the owner registered the database, then its
+        // comment; by the time it decides, the owner has parked it and exited.
+        let name = DatabaseName.make()
+        let owner = ProcessIdentity(host: ProcessIdentity.current.host, pid: try deadPid(), startTicks: 1)
+        let admin = try await manager.admin()
+        try await manager.registry.register(name, fingerprint: nil, admin)
+        let comment = DatabaseOwnerComment(owner, created: Int64(Date().timeIntervalSince1970)).clause
+        try await admin.executeScript("CREATE DATABASE \(DatabaseName.quoted(name)) \(comment)")
+        try await admin.run("UPDATE \(DatabaseRegistry.table) SET state = 'parked' WHERE db_name = ?", [.text(name)])
+        let seen = Reaper.Record(
+            name: name, host: owner.host, pid: owner.pid, startTicks: 1, state: "ready", expired: false, lease: "", isTracked: false)
+        let decision = await Reaper.remove(
+            seen, ReaperDecision(database: name, owner: "", action: "remove", reason: "its owner is gone"), admin: admin,
+            registry: manager.registry)
+        #expect(decision.action == "keep")
+        #expect(try await KitTests.existingDatabases([name]) == [name])
+        try await admin.executeScript("DROP DATABASE \(DatabaseName.quoted(name))")
+        try await manager.registry.unregister(name, admin)
+    }
+
     @Test("Owner comments are written only where the server has database comments (MariaDB 10.5 and later)")
     func ownerCommentSupport() {
         #expect(DatabaseOwnerComment.isSupported(by: "10.11.6-MariaDB-0+deb12u1"))

@@ -79,8 +79,13 @@ struct DatabaseRegistry: Sendable {
         let marked = try await admin.run(
             "UPDATE \(Self.table) SET state = 'reaping' WHERE db_name = ? AND state = ?", [.text(name), .text(state)])
         if marked.affectedRows > 0 { return true }
-        let now = try await admin.get("SELECT state FROM \(Self.table) WHERE db_name = ?", [.text(name)])?.decode(String.self, 0)
+        let now = try await self.state(of: name, admin)
         return now == nil || now == "reaping"
+    }
+
+    /// The state `name`'s record says now; nil when it has none.
+    func state(of name: String, _ admin: MySQLConnection) async throws -> String? {
+        try await admin.get("SELECT state FROM \(Self.table) WHERE db_name = ?", [.text(name)])?.decode(String.self, 0)
     }
 
     /// Records `name` before it is created; `fingerprint` names the schema it is built from.

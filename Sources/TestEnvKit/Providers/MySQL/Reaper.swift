@@ -109,7 +109,7 @@ enum Reaper {
     }
 
     /// Drops the database and then its record; a failure becomes a `failed` decision that says why.
-    private static func remove(
+    static func remove(
         _ record: Record, _ decision: ReaperDecision, admin: MySQLConnection, registry: DatabaseRegistry
     ) async -> ReaperDecision {
         do {
@@ -118,6 +118,12 @@ enum Reaper {
             if record.isTracked, try await !registry.markReaping(record.name, from: record.state, admin) {
                 return ReaperDecision(
                     database: record.name, owner: decision.owner, action: "keep", reason: "its record changed while the reaper decided")
+            }
+            // Known by its comment only: the records were read before its owner registered it (a record
+            // always comes before the database), so the owner may have parked it since. Its record decides.
+            if !record.isTracked, try await registry.state(of: record.name, admin) != nil {
+                return ReaperDecision(
+                    database: record.name, owner: decision.owner, action: "keep", reason: "its record appeared while the reaper decided")
             }
             try await DatabaseDrop.run(record.name, admin: admin)
             try await registry.unregister(record.name, admin)
