@@ -98,6 +98,38 @@ func recycle(_ env: IsolatedEnvironment, _ pooled: TestEnvironmentManager, schem
         await pooled.shutdown()
     }
 
+    @Test("Counters go back to where the schema left them, after a few rows or many, from 1 or from a start value the schema set")
+    func countersGoBackToTheirStart() async throws {
+        let schema = Schema(
+            mysql: [
+                .text(
+                    """
+                    CREATE TABLE few (id INT AUTO_INCREMENT PRIMARY KEY, n INT);
+                    CREATE TABLE many (id INT AUTO_INCREMENT PRIMARY KEY, n INT);
+                    CREATE TABLE few_from_1000 (id INT AUTO_INCREMENT PRIMARY KEY, n INT) AUTO_INCREMENT = 1000;
+                    CREATE TABLE many_from_500 (id INT AUTO_INCREMENT PRIMARY KEY, n INT) AUTO_INCREMENT = 500;
+                    """, name: "counters.sql")
+            ])
+        let tables = ["few": 3, "many": 300, "few_from_1000": 3, "many_from_500": 300]
+        let pooled = manager()
+        let first = try await pooled.createIsolatedEnvironment(schema: schema)
+        for (table, rows) in tables {
+            try await first.connection.run(
+                "INSERT INTO \(table) (n) WITH RECURSIVE s (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < \(rows)) SELECT i FROM s"
+            )
+        }
+        let taken = try await recycle(first, pooled, schema: schema)
+        let reused = try #require(taken.last)
+        var ids: [String: Int64] = [:]
+        for table in tables.keys {
+            ids[table] = try await reused.connection.run("INSERT INTO \(table) (n) VALUES (0)").lastInsertID
+            #expect(try await reused.connection.get("SELECT COUNT(*) FROM \(table)")?.decode(Int.self, 0) == 1)
+        }
+        #expect(ids == ["few": 1, "many": 1, "few_from_1000": 1000, "many_from_500": 500])
+        for env in taken { try await pooled.cleanupEnvironment(env) }
+        await pooled.shutdown()
+    }
+
     @Test("A database whose schema the test changed is dropped, never handed out again")
     func schemaChangeIsNotRecycled() async throws {
         let pooled = manager()

@@ -4,9 +4,9 @@ import TestEnvMySQL
 /// Brings a used pooled database back to the state of a fresh one, doing only what the test
 /// dirtied: one probe query finds the tables that hold rows or whose counter moved, the objects
 /// that exist, the connections still using the database and, where the server counts them, the
-/// rows changed per table; then empty tables are emptied (`DELETE`, or `TRUNCATE` where the
-/// counter moved or a delete trigger exists) and tables with reference rows are refilled from the
-/// template. `DELETE` alone would leave counters moved. Reference tables are compared by
+/// rows changed per table; then empty tables are emptied (`DELETE`, or `TRUNCATE` for many rows
+/// or a delete trigger) and tables with reference rows are refilled from the template. A counter
+/// that moved is set back by `ALTER TABLE … AUTO_INCREMENT`: InnoDB lowers one only by DDL. Reference tables are compared by
 /// ``ChangeCounts`` when the database has a baseline that has them; else those that its
 /// ``ChangeBaseline`` cannot rule out (by the tables' `UPDATE_TIME`) by `CHECKSUM TABLE`.
 enum DatabaseReset {
@@ -57,7 +57,7 @@ enum DatabaseReset {
                 dirty, in: database, profile: profile, counters: probe.counters, since: baseline, now: counts, admin: admin)
         }
         let reset =
-            statements(resetting: dirty, in: database, profile: profile, counters: probe.counters, onlyAdded: onlyAdded)
+            statements(resetting: dirty, in: database, profile: profile, probe: probe, onlyAdded: onlyAdded)
             + moved.keys.sorted().map { "ALTER SEQUENCE \(qualified($0, in: database)) RESTART" }
         try await admin.executeScript(reset.joined(separator: ";\n"))
         if profile.hasTriggers {
@@ -83,6 +83,8 @@ enum DatabaseReset {
         var stamps: [String: Int64?] = [:]
         /// The server's clock, in Unix seconds.
         var serverTime: Int64 = 0
+        /// Per table, the server's estimate of its rows (InnoDB's is kept as rows come and go).
+        var estimatedRows: [String: Int64] = [:]
         /// `next_not_cached_value` per sequence.
         var sequences: [String: Int64] = [:]
     }
@@ -93,25 +95,25 @@ enum DatabaseReset {
         async throws -> Probe
     {
         var sql = """
-            SELECT 'o', TABLE_NAME, TABLE_TYPE, CAST(AUTO_INCREMENT AS SIGNED), CAST(UNIX_TIMESTAMP(UPDATE_TIME) AS SIGNED) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?
-            UNION ALL SELECT 'c', CAST(ID AS CHAR), NULL, NULL, NULL FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID() AND NOT (ID = ? AND COMMAND IN ('Sleep', 'Quit'))
-            UNION ALL SELECT 't', '', NULL, CAST(UNIX_TIMESTAMP() AS SIGNED), NULL
+            SELECT 'o', TABLE_NAME, TABLE_TYPE, CAST(AUTO_INCREMENT AS SIGNED), CAST(UNIX_TIMESTAMP(UPDATE_TIME) AS SIGNED), CAST(TABLE_ROWS AS SIGNED) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?
+            UNION ALL SELECT 'c', CAST(ID AS CHAR), NULL, NULL, NULL, NULL FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID() AND NOT (ID = ? AND COMMAND IN ('Sleep', 'Quit'))
+            UNION ALL SELECT 't', '', NULL, CAST(UNIX_TIMESTAMP() AS SIGNED), NULL, NULL
             """
         var parameters: [DatabaseValue] = [.text(database), .text(database), .unsignedInteger(UInt64(closedConnection))]
         if profile.countsChanges {
             sql += """
 
-                UNION ALL SELECT 'u', CAST(@@global.userstat AS CHAR), NULL, NULL, NULL
-                UNION ALL SELECT 's', TABLE_NAME, NULL, CAST(ROWS_CHANGED AS SIGNED), NULL FROM information_schema.TABLE_STATISTICS WHERE TABLE_SCHEMA = ?
+                UNION ALL SELECT 'u', CAST(@@global.userstat AS CHAR), NULL, NULL, NULL, NULL
+                UNION ALL SELECT 's', TABLE_NAME, NULL, CAST(ROWS_CHANGED AS SIGNED), NULL, NULL FROM information_schema.TABLE_STATISTICS WHERE TABLE_SCHEMA = ?
                 """
             parameters.append(.text(database))
         }
         for table in profile.tables {
-            sql += "\nUNION ALL (SELECT 'r', \(literal(table)), NULL, NULL, NULL FROM \(qualified(table, in: database)) LIMIT 1)"
+            sql += "\nUNION ALL (SELECT 'r', \(literal(table)), NULL, NULL, NULL, NULL FROM \(qualified(table, in: database)) LIMIT 1)"
         }
         for sequence in profile.sequences.keys.sorted() {
             sql +=
-                "\nUNION ALL SELECT 'q', \(literal(sequence)), NULL, next_not_cached_value, NULL FROM \(qualified(sequence, in: database))"
+                "\nUNION ALL SELECT 'q', \(literal(sequence)), NULL, next_not_cached_value, NULL, NULL FROM \(qualified(sequence, in: database))"
         }
         var probe = Probe()
         var counted = ChangeCounts()
@@ -123,6 +125,7 @@ enum DatabaseReset {
                 probe.objects[name] = try row.decode(String.self, 2)
                 if let counter = try row.decode(Int64?.self, 3) { probe.counters[name] = counter }
                 probe.stamps[name] = try row.decode(Int64?.self, 4)
+                if let rows = try row.decode(Int64?.self, 5) { probe.estimatedRows[name] = rows }
             case "t": probe.serverTime = try row.decode(Int64.self, 3)
             case "c": probe.otherConnections.append(UInt64(name) ?? 0)
             case "u": userstat = name == "1" || name.uppercased() == "ON"
@@ -168,8 +171,7 @@ enum DatabaseReset {
         now counts: ChangeCounts, admin: MySQLConnection
     ) async throws -> Set<String> {
         let candidates = dirty.filter {
-            profile.integerKeys[$0] != nil && profile.template != nil && counters[$0] == profile.counters[$0]
-                && !profile.deleteTriggerTables.contains($0)
+            profile.integerKeys[$0] != nil && profile.template != nil && !profile.deleteTriggerTables.contains($0)
         }
         guard !candidates.isEmpty else { return [] }
         let sql = candidates.map { table in
@@ -187,35 +189,47 @@ enum DatabaseReset {
         return result
     }
 
+    /// Emptied tables with at most this many rows (by the server's estimate) are emptied by `DELETE`
+    /// and a counter that moved is set back by `ALTER TABLE … AUTO_INCREMENT`: cheaper than the new
+    /// file of a `TRUNCATE`, which wins for more rows.
+    static let rowsDeletedRatherThanTruncated: Int64 = 100
+
+    /// The statements that make `tables` as fresh: plain DML where it can, and one DDL to set back a
+    /// counter that moved, since InnoDB lowers a counter only by DDL.
     private static func statements(
-        resetting tables: [String], in database: String, profile: DatabaseProfile, counters: [String: Int64], onlyAdded: Set<String>
+        resetting tables: [String], in database: String, profile: DatabaseProfile, probe: Probe, onlyAdded: Set<String>
     ) -> [String] {
         tables.flatMap { table -> [String] in
             let target = qualified(table, in: database)
+            let counter = profile.counters[table]
+            let restart = counter.map { "ALTER TABLE \(target) AUTO_INCREMENT = \($0)" }
+            let counterMoved = probe.counters[table] != counter
+            let setBack = counterMoved ? restart.map { [$0] } ?? [] : []
             if onlyAdded.contains(table), let key = profile.integerKeys[table] {
-                return ["DELETE FROM \(target) WHERE \(quotedName(key.column)) > \(key.maxKey)"]
+                return ["DELETE FROM \(target) WHERE \(quotedName(key.column)) > \(key.maxKey)"] + setBack
             }
             if let template = profile.template, profile.referenceChecksums[table] != nil {
-                if let keys = profile.keyColumns[table], counters[table] == profile.counters[table],
-                    !profile.deleteTriggerTables.contains(table)
-                {
-                    return refillByDifference(table, keys: keys, in: database, from: template, profile: profile)
+                if let keys = profile.keyColumns[table], !profile.deleteTriggerTables.contains(table) {
+                    return refillByDifference(table, keys: keys, in: database, from: template, profile: profile) + setBack
                 }
                 let columns = (profile.writableColumns[table] ?? []).map(quotedName).joined(separator: ", ")
-                var refill = [
+                return [
                     "TRUNCATE TABLE \(target)",
                     "INSERT INTO \(target) (\(columns)) SELECT \(columns) FROM \(qualified(table, in: template))",
-                ]
-                if let counter = profile.counters[table] { refill.append("ALTER TABLE \(target) AUTO_INCREMENT = \(counter)") }
-                return refill
+                ] + (restart.map { [$0] } ?? [])
             }
-            let counterMoved = counters[table] != profile.counters[table]
-            return [counterMoved || profile.deleteTriggerTables.contains(table) ? "TRUNCATE TABLE \(target)" : "DELETE FROM \(target)"]
+            // A delete trigger must not fire; many rows cost a DELETE more than a new file.
+            if profile.deleteTriggerTables.contains(table) || probe.estimatedRows[table] ?? .max > rowsDeletedRatherThanTruncated {
+                // TRUNCATE restarts a counter at 1, not at a start value the schema set.
+                var truncate = ["TRUNCATE TABLE \(target)"]
+                if let restart, counter != 1 { truncate.append(restart) }
+                return truncate
+            }
+            return ["DELETE FROM \(target)"] + setBack
         }
     }
 
-    /// Restores a reference table whose rows are distinct (it has a primary key) and whose counter
-    /// did not move: removes the rows that differ from the template's and puts back the template's
+    /// Restores a reference table whose rows are distinct (it has a primary key): removes the rows that differ from the template's and puts back the template's
     /// that are missing. Plain DML, no DDL: on a durable server a `TRUNCATE` costs milliseconds of
     /// file work. Rows match on equal keys first (the join's index), then on every writable column,
     /// byte for byte where it has a collation.
