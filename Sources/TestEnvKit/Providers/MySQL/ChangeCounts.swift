@@ -58,7 +58,7 @@ struct ChangeBaseline: Equatable, Sendable {
     /// The server's clock when the database was ready, in Unix seconds.
     var readyAt: Int64
     /// The changed-row counts then; nil when the server does not keep them or the profile does not use them.
-    var counts: ChangeCounts?
+    var counts: ChangeCounts? = nil
 
     /// The baseline of `database` now, in one round trip.
     static func take(of database: String, counting: Bool, admin: MySQLConnection) async throws -> ChangeBaseline {

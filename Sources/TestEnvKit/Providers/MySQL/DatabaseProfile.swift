@@ -111,7 +111,8 @@ struct DatabaseProfile: Sendable {
         {
             profile.cascades[try row.decode(String.self, 0), default: []].insert(try row.decode(String.self, 1))
         }
-        if countingChanges { profile.countsChanges = try await ChangeCounts.areCounted(admin) }
+        // Counts only tell reference tables apart: without any, a reset has no use for them.
+        if countingChanges, profile.hasReferenceRows { profile.countsChanges = try await ChangeCounts.areCounted(admin) }
         return profile
     }
 }
