@@ -168,9 +168,7 @@ extension DatabaseConnection {
                 [.text(table)]
             )?.decode(String.self, 0)
         case .sqlite:
-            let keys = try all("SELECT name, type FROM pragma_table_info(?) WHERE pk > 0", [.text(table)])
-            guard keys.count == 1, try keys[0].decode(String.self, "type").uppercased() == "INTEGER" else { return nil }
-            return try keys[0].decode(String.self, "name")
+            return try sqliteRowidAlias(in: all("SELECT name, type, pk FROM pragma_table_info(?)", [.text(table)]))
         }
     }
 
@@ -188,6 +186,14 @@ extension DatabaseConnection {
             return lockMode <= 1 ? .consecutive(increment: Int64(try settings?.decode(Int.self, 1) ?? 1)) : .none
         }
     }
+}
+
+/// The key SQLite generates, among a table's `pragma_table_info` rows (`name`, `type`, `pk`): a
+/// lone `INTEGER` primary key, which is the rowid.
+func sqliteRowidAlias(in columns: [Row]) throws -> String? {
+    let keys = try columns.filter { try $0.decode(Int.self, "pk") > 0 }
+    guard keys.count == 1, try keys[0].decode(String.self, "type").uppercased() == "INTEGER" else { return nil }
+    return try keys[0].decode(String.self, "name")
 }
 
 /// How generated keys are learned for one batch insert.

@@ -269,24 +269,31 @@ public actor DataFactory {
         }
     }
 
-    /// The table's columns, and the same lowercased.
+    /// The table's columns, and the same lowercased; notes its auto-increment key from the same query.
     private func columns(of table: String) async throws -> (names: [String], lowercased: Set<String>) {
         if let cached = columnsByTable[table] { return cached }
-        let rows: [Row]
+        var columns: [String] = []
+        var key: String?
         switch connection.dialect {
         case .mysql:
-            rows = try await connection.all(
-                "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+            let rows = try await connection.all(
+                "SELECT COLUMN_NAME, EXTRA LIKE '%auto_increment%' FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
                 [.text(table)])
+            for row in rows {
+                columns.append(try row.decode(String.self, 0))
+                if try row.decode(Int.self, 1) != 0 { key = columns.last }
+            }
         case .sqlite:
-            rows = try await connection.all("SELECT name FROM pragma_table_info(?)", [.text(table)])
+            let rows = try await connection.all("SELECT name, type, pk FROM pragma_table_info(?)", [.text(table)])
+            columns = try rows.map { try $0.decode(String.self, 0) }
+            key = try sqliteRowidAlias(in: rows)
         }
-        let columns = try rows.map { try $0.decode(String.self, 0) }
         guard !columns.isEmpty else {
             throw TestEnvError(.invalidInput, "a factory writes to table `\(table)`, which does not exist in this environment")
         }
         let resolved = (names: columns, lowercased: Set(columns.map { $0.lowercased() }))
         columnsByTable[table] = resolved
+        keysByTable[table] = .some(key)
         return resolved
     }
 
