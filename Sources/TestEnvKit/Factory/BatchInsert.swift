@@ -122,7 +122,9 @@ extension DatabaseConnection {
         while let chunk = try next() {
             if returnsRows {
                 let returned = try all(plan.statement(rowCount: chunk.count) + " RETURNING *", Array(chunk.joined()))
-                ids?.append(contentsOf: try returned.map { try $0.decode(Int64.self, plan.key ?? "") })
+                // Every returned row has the same columns: the key's position is looked up once.
+                let key = plan.key.flatMap { returned.first?.columns.index(of: $0) } ?? -1
+                ids?.append(contentsOf: try returned.map { try $0.decode(Int64.self, key) })
                 stored?.append(contentsOf: returned)
             } else if plan.skipsDuplicates {
                 inserted += try run(plan.statement(rowCount: chunk.count), Array(chunk.joined())).affectedRows
