@@ -4,9 +4,9 @@ import TestEnvMySQL
 /// How many rows the server counted as changed in each table of one database: MariaDB's
 /// `information_schema.TABLE_STATISTICS`, kept while the global `userstat` is on.
 ///
-/// A pool notes them when a database becomes ready (in its ``ChangeBaseline``); at its reset, a reference table whose count
-/// moved was written and is refilled, and one whose count did not move is as the schema left it,
-/// found without `CHECKSUM TABLE`, which reads every row. The counts miss what InnoDB changes by
+/// A pool notes them when a database becomes ready (in its ``ChangeBaseline``); at its reset, a
+/// reference table whose count moved was written and is compared with the template, and one whose
+/// count did not move is as the schema left it, found without `CHECKSUM TABLE`, which reads every row. The counts miss what InnoDB changes by
 /// itself (cascading foreign keys: ``DatabaseProfile/cascades`` covers those) and `TRUNCATE`
 /// (an emptied reference table is caught by the reset's row probe).
 ///
@@ -23,12 +23,6 @@ struct ChangeCounts: Equatable, Sendable {
     static func areCounted(_ admin: MySQLConnection) async throws -> Bool {
         let row = try await admin.get("SHOW GLOBAL VARIABLES LIKE 'userstat'", [])
         return try row?.decode(String.self, 1).uppercased() == "ON"
-    }
-
-    /// How many rows of `table` the server counted as changed since `baseline`; nil when unknown.
-    func delta(of table: String, since baseline: ChangeCounts) -> Int64? {
-        guard let now = rows[table.lowercased()] else { return baseline.rows[table.lowercased()] == nil ? 0 : nil }
-        return now - (baseline.rows[table.lowercased()] ?? 0)
     }
 
     /// The tables written since `baseline`, with the tables their cascading foreign keys reach.

@@ -30,8 +30,8 @@ struct DatabaseProfile: Sendable {
     /// distinct, so a refill can restore only the rows that differ.
     var keyColumns: [String: [String]] = [:]
     /// Per reference table whose primary key is one integer column: that column, and the template's
-    /// row count and largest key. A reset that finds only rows added above that key (by the changed-row
-    /// counts and one count) removes them with a range delete instead of comparing every row.
+    /// row count and largest key. A reset removes rows above that key (never the template's) with a
+    /// range delete before it checksums the table, so rows a test only added cost no row-by-row comparison.
     var integerKeys: [String: (column: String, rows: Int64, maxKey: Int64)] = [:]
     /// Per table, the tables whose rows its changes change too: foreign keys with `CASCADE`,
     /// `SET NULL` or `SET DEFAULT`, which InnoDB applies without counting them as changed rows.

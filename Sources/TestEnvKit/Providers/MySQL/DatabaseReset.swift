@@ -48,17 +48,13 @@ enum DatabaseReset {
         if moved.contains(where: { !$0.value.isAtStart }) { return .discard(reason: "a sequence the schema had used has moved") }
         var (dirty, checksummed) = try await dirtyTables(
             probe, baseline: baseline, database: database, profile: profile, trimming: true, admin: admin)
-        guard !dirty.isEmpty || !moved.isEmpty else {
-            // Nothing was written: the probe's clock is the new baseline's.
-            return .clean(checksummed: checksummed, baseline: ChangeBaseline(readyAt: probe.serverTime, counts: probe.changeCounts))
-        }
-        var onlyAdded: Set<String> = []
-        if let baseline = baseline?.counts, let counts = probe.changeCounts {
-            onlyAdded = try await tablesWithRowsOnlyAdded(
-                dirty, in: database, profile: profile, counters: probe.counters, since: baseline, now: counts, admin: admin)
-        }
+        // The next baseline is the probe's, taken before any write of this reset: the tables the reset
+        // writes then look changed to the next one, which can only make it compare more, and no
+        // query is needed after the writes.
+        let next = ChangeBaseline(readyAt: probe.serverTime, counts: probe.changeCounts)
+        guard !dirty.isEmpty || !moved.isEmpty else { return .clean(checksummed: checksummed, baseline: next) }
         let reset =
-            statements(resetting: dirty, in: database, profile: profile, probe: probe, onlyAdded: onlyAdded)
+            statements(resetting: dirty, in: database, profile: profile, probe: probe)
             + moved.keys.sorted().map { "ALTER SEQUENCE \(qualified($0, in: database)) RESTART" }
         try await admin.executeScript(reset.joined(separator: ";\n"))
         if profile.hasTriggers {
@@ -69,10 +65,6 @@ enum DatabaseReset {
             checksummed += compared
             if !written.isEmpty { return .discard(reason: "a trigger wrote rows while it was reset") }
         }
-        // Without reference tables nothing reads the baseline but its clock, and the probe's (earlier
-        // than the writes above) serves: an earlier baseline can only make a reset compare more.
-        guard profile.hasReferenceRows else { return .clean(checksummed: checksummed, baseline: ChangeBaseline(readyAt: probe.serverTime)) }
-        let next = try await ChangeBaseline.take(of: database, counting: probe.changeCounts != nil, admin: admin)
         return .clean(checksummed: checksummed, baseline: next)
     }
 
@@ -157,8 +149,7 @@ enum DatabaseReset {
         for (table, counter) in profile.counters where probe.counters[table] != counter { dirty.insert(table) }
         var unsure = Set(profile.referenceChecksums.keys).subtracting(dirty)
         if let baseline = baseline?.counts, let counts = probe.changeCounts, !unsure.isEmpty {
-            dirty.formUnion(unsure.intersection(counts.tablesChanged(since: baseline, among: profile.tables, cascades: profile.cascades)))
-            unsure = []
+            unsure.formIntersection(counts.tablesChanged(since: baseline, among: profile.tables, cascades: profile.cascades))
         } else if let baseline, profile.usesUpdateTimes {
             unsure = baseline.tablesMaybeWritten(unsure, stamps: probe.stamps, now: probe.serverTime)
         }
@@ -179,33 +170,6 @@ enum DatabaseReset {
         return (dirty.sorted(), unsure.count)
     }
 
-    /// Among the dirty reference tables with an integer key, those whose only change is rows added
-    /// above the template's largest key: the server counted as many changed rows as the table gained
-    /// (every update or delete would count too, without adding a row), and that many lie above the key.
-    /// One round trip; the rest are compared row by row.
-    private static func tablesWithRowsOnlyAdded(
-        _ dirty: [String], in database: String, profile: DatabaseProfile, counters: [String: Int64], since baseline: ChangeCounts,
-        now counts: ChangeCounts, admin: MySQLConnection
-    ) async throws -> Set<String> {
-        let candidates = dirty.filter {
-            profile.integerKeys[$0] != nil && profile.template != nil && !profile.deleteTriggerTables.contains($0)
-        }
-        guard !candidates.isEmpty else { return [] }
-        let sql = candidates.map { table in
-            let key = profile.integerKeys[table]!
-            return
-                "SELECT \(literal(table)), COUNT(*), CAST(COALESCE(SUM(\(quotedName(key.column)) > \(key.maxKey)), 0) AS SIGNED) FROM \(qualified(table, in: database))"
-        }.joined(separator: " UNION ALL ")
-        var result: Set<String> = []
-        for row in try await admin.all(sql, []) {
-            let table = try row.decode(String.self, 0)
-            guard let key = profile.integerKeys[table], let delta = counts.delta(of: table, since: baseline) else { continue }
-            let added = try row.decode(Int64.self, 1) - key.rows
-            if added > 0, delta == added, try row.decode(Int64.self, 2) == added { result.insert(table) }
-        }
-        return result
-    }
-
     /// Emptied tables with at most this many rows (by the server's estimate) are emptied by `DELETE`
     /// and a counter that moved is set back by `ALTER TABLE … AUTO_INCREMENT`: cheaper than the new
     /// file of a `TRUNCATE`, which wins for more rows.
@@ -213,18 +177,15 @@ enum DatabaseReset {
 
     /// The statements that make `tables` as fresh: plain DML where it can, and one DDL to set back a
     /// counter that moved, since InnoDB lowers a counter only by DDL.
-    private static func statements(
-        resetting tables: [String], in database: String, profile: DatabaseProfile, probe: Probe, onlyAdded: Set<String>
-    ) -> [String] {
+    private static func statements(resetting tables: [String], in database: String, profile: DatabaseProfile, probe: Probe)
+        -> [String]
+    {
         tables.flatMap { table -> [String] in
             let target = qualified(table, in: database)
             let counter = profile.counters[table]
             let restart = counter.map { "ALTER TABLE \(target) AUTO_INCREMENT = \($0)" }
             let counterMoved = probe.counters[table] != counter
             let setBack = counterMoved ? restart.map { [$0] } ?? [] : []
-            if onlyAdded.contains(table), let key = profile.integerKeys[table] {
-                return ["DELETE FROM \(target) WHERE \(quotedName(key.column)) > \(key.maxKey)"] + setBack
-            }
             if let template = profile.template, profile.referenceChecksums[table] != nil {
                 if let keys = profile.keyColumns[table], !profile.deleteTriggerTables.contains(table) {
                     return refillByDifference(table, keys: keys, in: database, from: template, profile: profile) + setBack
