@@ -6,9 +6,10 @@ import TestEnvMySQL
 /// that exist, the connections still using the database and, where the server counts them, the
 /// rows changed per table; then empty tables are emptied (`DELETE`, or `TRUNCATE` for many rows
 /// or a delete trigger) and tables with reference rows are refilled from the template. A counter
-/// that moved is set back by `ALTER TABLE … AUTO_INCREMENT`: InnoDB lowers one only by DDL. Reference tables are compared by
-/// ``ChangeCounts`` when the database has a baseline that has them; else those that its
-/// ``ChangeBaseline`` cannot rule out (by the tables' `UPDATE_TIME`) by `CHECKSUM TABLE`.
+/// that moved is set back by `ALTER TABLE … AUTO_INCREMENT`: InnoDB lowers one only by DDL. The
+/// database's ``ChangeBaseline`` (changed-row counts, else `UPDATE_TIME`s) rules out the reference
+/// tables nobody wrote; the others are trimmed above the template's largest key and compared by
+/// `CHECKSUM TABLE`, and only those that still differ are refilled.
 enum DatabaseReset {
     enum Outcome: Equatable {
         /// The database is as fresh; `checksummed` reference tables were compared by checksum.
