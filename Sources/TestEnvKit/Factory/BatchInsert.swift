@@ -163,15 +163,32 @@ extension DatabaseConnection {
 
     /// The table's auto-increment key column, if it has one.
     func autoIncrementColumn(of table: String) throws -> String? {
+        try columnsAndKey(of: table).key
+    }
+
+    /// The table's columns in order, and the key the database generates for it, if any: MySQL's
+    /// `AUTO_INCREMENT` column; SQLite's lone `INTEGER` primary key, which is the rowid.
+    func columnsAndKey(of table: String) throws -> (columns: [String], key: String?) {
+        var columns: [String] = []
+        var key: String?
         switch dialect {
         case .mysql:
-            return try get(
-                "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND EXTRA LIKE '%auto_increment%'",
-                [.text(table)]
-            )?.decode(String.self, 0)
+            for row in try all(
+                "SELECT COLUMN_NAME, EXTRA LIKE '%auto_increment%' FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+                [.text(table)])
+            {
+                columns.append(try row.decode(String.self, 0))
+                if try row.decode(Int.self, 1) != 0 { key = columns.last }
+            }
         case .sqlite:
-            return try sqliteRowidAlias(in: all("SELECT name, type, pk FROM pragma_table_info(?)", [.text(table)]))
+            let rows = try all("SELECT name, type, pk FROM pragma_table_info(?)", [.text(table)])
+            columns = try rows.map { try $0.decode(String.self, "name") }
+            let keys = try rows.filter { try $0.decode(Int.self, "pk") > 0 }
+            if keys.count == 1, try keys[0].decode(String.self, "type").uppercased() == "INTEGER" {
+                key = try keys[0].decode(String.self, "name")
+            }
         }
+        return (columns, key)
     }
 
     private func keyStrategy(returningRows: Bool) throws -> KeyStrategy {
@@ -188,14 +205,6 @@ extension DatabaseConnection {
             return lockMode <= 1 ? .consecutive(increment: Int64(try settings?.decode(Int.self, 1) ?? 1)) : .none
         }
     }
-}
-
-/// The key SQLite generates, among a table's `pragma_table_info` rows (`name`, `type`, `pk`): a
-/// lone `INTEGER` primary key, which is the rowid.
-func sqliteRowidAlias(in columns: [Row]) throws -> String? {
-    let keys = try columns.filter { try $0.decode(Int.self, "pk") > 0 }
-    guard keys.count == 1, try keys[0].decode(String.self, "type").uppercased() == "INTEGER" else { return nil }
-    return try keys[0].decode(String.self, "name")
 }
 
 /// How generated keys are learned for one batch insert.

@@ -18,10 +18,9 @@ public actor DataFactory {
     /// The connection rows are written through.
     public nonisolated let connection: any DatabaseConnection
     private var counters: [String: Int] = [:]
-    /// Per table, its columns, and the same lowercased for checking attribute names.
-    private var columnsByTable: [String: (names: [String], lowercased: Set<String>)] = [:]
-    /// Per table, its auto-increment column (nil inside: it has none), looked up once like its columns.
-    private var keysByTable: [String: String?] = [:]
+    /// Per table, its columns, the same lowercased for checking attribute names, and the key the
+    /// database generates for it, if any: looked up once, in one query.
+    private var tables: [String: (names: [String], lowercased: Set<String>, key: String?)] = [:]
 
     /// Creates a factory writer for an environment.
     public init(_ environment: IsolatedEnvironment) {
@@ -269,39 +268,26 @@ public actor DataFactory {
         }
     }
 
-    /// The table's columns, and the same lowercased; notes its auto-increment key from the same query.
+    /// The table's columns, and the same lowercased.
     private func columns(of table: String) async throws -> (names: [String], lowercased: Set<String>) {
-        if let cached = columnsByTable[table] { return cached }
-        var columns: [String] = []
-        var key: String?
-        switch connection.dialect {
-        case .mysql:
-            let rows = try await connection.all(
-                "SELECT COLUMN_NAME, EXTRA LIKE '%auto_increment%' FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
-                [.text(table)])
-            for row in rows {
-                columns.append(try row.decode(String.self, 0))
-                if try row.decode(Int.self, 1) != 0 { key = columns.last }
-            }
-        case .sqlite:
-            let rows = try await connection.all("SELECT name, type, pk FROM pragma_table_info(?)", [.text(table)])
-            columns = try rows.map { try $0.decode(String.self, 0) }
-            key = try sqliteRowidAlias(in: rows)
-        }
+        let known = try await lookUp(table)
+        return (known.names, known.lowercased)
+    }
+
+    /// The key the database generates for the table, if any.
+    private func key(of table: String) async throws -> String? {
+        try await lookUp(table).key
+    }
+
+    private func lookUp(_ table: String) async throws -> (names: [String], lowercased: Set<String>, key: String?) {
+        if let known = tables[table] { return known }
+        let (columns, key) = try await connection.columnsAndKey(of: table)
         guard !columns.isEmpty else {
             throw TestEnvError(.invalidInput, "a factory writes to table `\(table)`, which does not exist in this environment")
         }
-        let resolved = (names: columns, lowercased: Set(columns.map { $0.lowercased() }))
-        columnsByTable[table] = resolved
-        keysByTable[table] = .some(key)
-        return resolved
-    }
-
-    private func key(of table: String) async throws -> String? {
-        if let cached = keysByTable[table] { return cached }
-        let key = try await connection.autoIncrementColumn(of: table)
-        keysByTable[table] = .some(key)
-        return key
+        let known = (names: columns, lowercased: Set(columns.map { $0.lowercased() }), key: key)
+        tables[table] = known
+        return known
     }
 
     // MARK: Writing
