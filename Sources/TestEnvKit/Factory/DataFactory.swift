@@ -69,17 +69,12 @@ public actor DataFactory {
     public func createList(_ factory: Factory, count: Int, traits: [String] = []) async throws -> [Row] {
         guard count > 0 else { return [] }
         let plan = RowPlan(try await attributes(of: factory, traits: traits, overriding: []), table: factory.table)
-        // Every parent key is known before any parent row is written: a wrong key inserts nothing.
-        var parents: [(position: Int, factory: Factory, key: String)] = []
-        for (position, (column, attribute)) in plan.attributes.enumerated() {
-            guard case .association(let parent, let key) = attribute else { continue }
-            parents.append((position, parent, try await parentKey(key, of: parent, for: "\(factory.table).\(column)")))
-        }
-        var parentKeys: [(position: Int, keys: [DatabaseValue])] = []
-        for parent in parents {
-            let rows = try await createList(parent.factory, count: count)
-            parentKeys.append((parent.position, try rows.map { try $0[parent.key] ?? missingKey(parent.key, parent.factory) }))
-        }
+        // Every row needs a parent of each association.
+        let parentKeys = try await createParents(
+            plan.attributes.enumerated().compactMap { position, attribute in
+                guard case .association(let parent, let key) = attribute.attribute else { return nil }
+                return ParentNeed(position: position, column: attribute.column, factory: parent, key: key, count: count)
+            }, of: factory.table)
         var rows = PlainRows(plan: plan, parentKeys: parentKeys, sequences: sequences(of: plan))
         defer { store(rows.sequences, of: plan) }
         let (columns, table) = (rows.layout.columns, factory.table)
@@ -146,20 +141,40 @@ public actor DataFactory {
             absent[index, default: []].formUnion(rows[index].count..<layout.columns.count)
             rows[index] += repeatElement(.null, count: layout.columns.count - rows[index].count)
         }
-        // Every parent key is known before any parent row is written: a wrong key inserts nothing.
-        var parentKeys: [Int: String] = [:]
-        for (position, association) in pending {
-            let column = layout.columns[position]
-            parentKeys[position] = try await parentKey(association.key, of: association.factory, for: "\(factory.table).\(column)")
+        let needs = pending.map { position, association in
+            ParentNeed(
+                position: position, column: layout.columns[position], factory: association.factory, key: association.key,
+                count: association.rows.count)
         }
-        for (position, association) in pending.sorted(by: { $0.key < $1.key }) {
-            let key = parentKeys[position]!
-            let parents = try await createList(association.factory, count: association.rows.count, traits: [])
-            for (parent, index) in zip(parents, association.rows) {
-                rows[index][position] = try parent[key] ?? missingKey(key, association.factory)
-            }
+        for (position, keys) in try await createParents(needs, of: factory.table) {
+            for (key, index) in zip(keys, pending[position]!.rows) { rows[index][position] = key }
         }
         return try await insert(rows, columns: layout.columns, absent: absent, into: factory.table)
+    }
+
+    /// What rows need of one association: `count` parents, whose `key` column (or primary key) goes
+    /// into the column at `position`.
+    private struct ParentNeed {
+        let position: Int
+        let column: String
+        let factory: Factory
+        let key: String?
+        let count: Int
+    }
+
+    /// Creates the parents `needs` asks for, one batch per association in column order, and returns
+    /// per association the keys the rows take, in order. Every parent key is known before any parent
+    /// row is written: a wrong key inserts nothing.
+    private func createParents(_ needs: [ParentNeed], of table: String) async throws -> [(position: Int, keys: [DatabaseValue])] {
+        var keys: [Int: String] = [:]
+        for need in needs { keys[need.position] = try await parentKey(need.key, of: need.factory, for: "\(table).\(need.column)") }
+        var created: [(position: Int, keys: [DatabaseValue])] = []
+        for need in needs.sorted(by: { $0.position < $1.position }) {
+            let key = keys[need.position]!
+            let parents = try await createList(need.factory, count: need.count)
+            created.append((need.position, try parents.map { try $0[key] ?? missingKey(key, need.factory) }))
+        }
+        return created
     }
 
     /// Runs `body` with foreign-key checks off on this factory's connection, and turns them back on

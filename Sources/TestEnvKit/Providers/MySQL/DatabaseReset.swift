@@ -208,8 +208,8 @@ enum DatabaseReset {
         }
     }
 
-    /// Restores a reference table whose rows are distinct (it has a primary key): removes the rows that differ from the template's and puts back the template's
-    /// that are missing. Plain DML, no DDL: on a durable server a `TRUNCATE` costs milliseconds of
+    /// Restores a reference table whose rows are distinct (it has a primary key): removes the rows
+    /// that differ from the template's and puts back the template's that are missing. Plain DML, no DDL: on a durable server a `TRUNCATE` costs milliseconds of
     /// file work. Rows match on equal keys first (the join's index), then on every writable column,
     /// byte for byte where it has a collation.
     private static func refillByDifference(
