@@ -1,13 +1,32 @@
 import Foundation
+import Synchronization
 import TestEnvCore
 
-/// A schema as one backend loads it: its fingerprint and each script's statements, split once.
+/// A schema as one backend loads it: its fingerprint, and each script's statements, split once
+/// when first loaded — a run that finds its template image or parked databases never splits.
 struct PreparedSchema: Sendable {
     let schema: Schema
     let backend: DatabaseBackend
     let fingerprint: SchemaFingerprint
-    /// Per script, its name and statements, in loading order.
-    let scripts: [(name: String, statements: [ScriptStatement])]
+    private let statements: ScriptStatements
+
+    init(schema: Schema, backend: DatabaseBackend, fingerprint: SchemaFingerprint, statements: ScriptStatements) {
+        self.schema = schema
+        self.backend = backend
+        self.fingerprint = fingerprint
+        self.statements = statements
+    }
+
+    /// Whether the schema has scripts for this backend at all.
+    var hasScripts: Bool { statements.hasScripts }
+
+    /// Per script, its name and statements, in loading order; split off the cooperative pool.
+    ///
+    /// - Throws: `invalidInput` for a script with no statement.
+    func scripts() async throws -> [(name: String, statements: [ScriptStatement])] {
+        let statements = statements
+        return try await runOffPool { try statements.value() }
+    }
 
     /// Runs the statements into `connection`, each checked by the schema guard first, one per call.
     ///
@@ -16,7 +35,7 @@ struct PreparedSchema: Sendable {
         var statementGuard = SchemaStatementGuard(
             isolatedDatabase: database, policy: schema.databaseStatements, dialect: backend, otherDatabases: otherDatabases)
         var previous: String?
-        for script in scripts {
+        for script in try await scripts() {
             for statement in script.statements {
                 let location = "\(script.name):\(statement.line)"
                 guard let sql = try statementGuard.review(statement, location: location) else { continue }
@@ -98,18 +117,17 @@ actor SchemaPreparer {
 
     /// `schema` prepared for `backend` on a server of `serverVersion`.
     ///
-    /// - Throws: ``TestEnvError/Code/schemaFileUnreadable``, or `invalidInput` for a script with no statement.
+    /// - Throws: ``TestEnvError/Code/schemaFileUnreadable``.
     func prepare(_ schema: Schema, backend: DatabaseBackend, serverVersion: String) async throws -> PreparedSchema {
         let scripts = schema.scripts(for: backend)
         let key = Key(schema: schema, backend: backend, serverVersion: serverVersion, stamps: scripts.map(\.stamp))
         return try await prepared.value(for: key) {
             try await runOffPool {
                 let contents = try scripts.map { try $0.contents() }
-                let split = try Self.split(scripts, contents: contents, backend: backend)
                 return PreparedSchema(
                     schema: schema, backend: backend,
                     fingerprint: SchemaFingerprint(schema, backend: backend, serverVersion: serverVersion, contents: contents),
-                    scripts: split)
+                    statements: ScriptStatements(scripts: scripts, contents: contents, backend: backend))
             }
         }
     }
@@ -146,5 +164,32 @@ extension Schema {
         let split = try SchemaPreparer.split(scripts, contents: try scripts.map { try $0.contents() }, backend: backend)
         return PreparedSchema.refusals(
             in: split, schema: self, backend: backend, otherDatabases: Set(otherDatabases.map { $0.lowercased() }))
+    }
+}
+
+/// The statements of a schema's scripts, split from their text the first time they are asked for.
+/// Splitting blocks the calling thread (a large dump is seconds of CPU): call it off the cooperative pool.
+final class ScriptStatements: Sendable {
+    private let scripts: [SchemaScript]
+    private let contents: [String]
+    private let backend: DatabaseBackend
+    private let split = Mutex<Result<[(name: String, statements: [ScriptStatement])], any Error>?>(nil)
+
+    init(scripts: [SchemaScript], contents: [String], backend: DatabaseBackend) {
+        self.scripts = scripts
+        self.contents = contents
+        self.backend = backend
+    }
+
+    var hasScripts: Bool { !scripts.isEmpty }
+
+    /// - Throws: `invalidInput` for a script with no statement.
+    func value() throws -> [(name: String, statements: [ScriptStatement])] {
+        try split.withLock { split in
+            if let split { return try split.get() }
+            let result = Result { try SchemaPreparer.split(scripts, contents: contents, backend: backend) }
+            split = result
+            return try result.get()
+        }
     }
 }

@@ -123,7 +123,7 @@ actor MySQLProvider: TestDatabaseProvider {
             created = true
             let connection = try await connectEnvironment(to: name, slot: slot)
             do {
-                let others = prepared.scripts.isEmpty ? [] : try await otherDatabases(than: name, admin: admin)
+                let others = !prepared.hasScripts ? [] : try await otherDatabases(than: name, admin: admin)
                 try await prepared.load(into: connection, database: name, otherDatabases: others)
                 await connection.acceptSchemaChanges()  // the schema's own DDL is not the test's
                 if tracked { try await registry.markReady(name, admin) }
