@@ -27,12 +27,25 @@ public actor SQLiteConnection: DatabaseConnection {
     private var statements = PreparedStatementCache<OpaquePointer>()
     /// The handle again, for ``interrupt()`` from other threads; cleared under the lock before closing.
     private let interruptibleHandle = Mutex<SQLiteHandle?>(nil)
+    /// The rows changed since ``recordChangesForReuse()``, when the connection records them.
+    private var undoLog: RowUndoLog?
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     private init(configuration: SQLiteConfiguration) {
         self.configuration = configuration
         self.executor = DispatchQueueExecutor(label: "TestEnvSQLite.connection")
+    }
+
+    /// The successor of a connection that handed its open database over (``reclaim()``), on the
+    /// same queue, so the handle never changes threads.
+    private init(succeeding predecessor: HandedOver, configuration: SQLiteConfiguration, executor: DispatchQueueExecutor) {
+        self.configuration = configuration
+        self.executor = executor
+        self.handle = predecessor.handle
+        self.statements = predecessor.statements
+        self.undoLog = predecessor.undoLog
+        interruptibleHandle.withLock { $0 = SQLiteHandle(pointer: predecessor.handle) }
     }
 
     /// Opens a database.
@@ -66,6 +79,7 @@ public actor SQLiteConnection: DatabaseConnection {
         // Last resort for a connection nobody closed. Isolated, so the C calls run on the connection's queue.
         statements.removeAll { sqlite3_finalize($0) }
         if let handle { sqlite3_close_v2(handle) }
+        undoLog = nil  // after the handle, whose hooks point to it
     }
 
     private func openHandle() throws {
@@ -149,10 +163,19 @@ public actor SQLiteConnection: DatabaseConnection {
     /// Runs one of the connection's own steps that attaches internally (`sqlite3_deserialize`)
     /// without the authorizer of a confined connection, which is restored afterwards.
     func withoutAuthorizer<T>(_ body: () -> T) -> T {
-        guard configuration.confinesToDatabase, let handle else { return body() }
+        guard configuration.confinesToDatabase || undoLog != nil, let handle else { return body() }
         sqlite3_set_authorizer(handle, nil, nil)
-        defer { sqlite3_set_authorizer(handle, confinedAuthorizer, nil) }
+        defer { installAuthorizer(handle) }
         return body()
+    }
+
+    /// The confinement's authorizer, or the undo log's, which also confines when configured to.
+    private func installAuthorizer(_ db: OpaquePointer) {
+        if let undoLog {
+            sqlite3_set_authorizer(db, recordingAuthorizer, Unmanaged.passUnretained(undoLog).toOpaque())
+        } else if configuration.confinesToDatabase {
+            sqlite3_set_authorizer(db, confinedAuthorizer, nil)
+        }
     }
 
     public func close() {
@@ -160,7 +183,53 @@ public actor SQLiteConnection: DatabaseConnection {
         statements.removeAll { sqlite3_finalize($0) }
         if let handle { sqlite3_close_v2(handle) }
         handle = nil
+        undoLog = nil
     }
+
+    // MARK: - Reuse
+
+    /// Starts recording every row the connection's statements change, so that ``reclaim()`` can
+    /// put the database back as it is now and keep the connection — its parsed schema and prepared
+    /// statements — for the next user. TestEnvKit does this for pooled SQLite environments: a
+    /// new copy of a template costs a schema parse on its first statement (Chinook: about 250 µs),
+    /// undoing a test's few rows costs far less.
+    ///
+    /// Returns false, changing nothing, when the library lacks SQLite's pre-update hook or the
+    /// schema has virtual tables (whose state is not only rows).
+    @_spi(TestEnvDrivers) public func recordChangesForReuse() -> Bool {
+        guard undoLog == nil, sharedURI == nil, let handle else { return false }
+        let log = RowUndoLog(confines: configuration.confinesToDatabase)
+        guard log.prepare(handle), let api = testenv_preupdate() else { return false }
+        undoLog = log
+        installAuthorizer(handle)
+        _ = api.pointee.hook(handle, undoLogHook, Unmanaged.passUnretained(log).toOpaque())
+        log.isRecording = true
+        return true
+    }
+
+    /// Puts the database back as it was when recording started and hands it, open, to a new
+    /// connection object that is returned; this object is closed, so a reference a test kept
+    /// fails instead of writing into the next test's database. Returns nil, and closes, when the
+    /// changes cannot be undone: the connection was not recording, changed the schema, a pragma or
+    /// `TEMP` objects, was shared with ``shareInMemory(as:)``, or a statement failed.
+    @_spi(TestEnvDrivers) public func reclaim() -> SQLiteConnection? {
+        guard let handle, let undoLog, sharedURI == nil,
+            undoLog.undo(on: handle, enforcesForeignKeys: configuration.enforcesForeignKeys)
+        else {
+            close()
+            return nil
+        }
+        let handedOver = HandedOver(handle: handle, statements: statements, undoLog: undoLog)
+        interruptibleHandle.withLock { $0 = nil }
+        self.handle = nil
+        statements = PreparedStatementCache()
+        self.undoLog = nil
+        undoLog.isRecording = true
+        return SQLiteConnection(succeeding: handedOver, configuration: configuration, executor: executor)
+    }
+
+    /// Why the last ``reclaim()`` could not undo, for tests of the reuse rules; nil while restorable.
+    @_spi(TestEnvDrivers) public var unrestorableBecause: String? { undoLog?.unrestorableBecause }
 
     public func isReady() -> Bool { handle != nil }
 
@@ -379,7 +448,7 @@ public actor SQLiteConnection: DatabaseConnection {
     }
 
     /// The first column of every row of a read-only query, as text; empty when it fails.
-    private static func strings(_ db: OpaquePointer, _ sql: String, _ argument: String? = nil) -> [String] {
+    static func strings(_ db: OpaquePointer, _ sql: String, _ argument: String? = nil) -> [String] {
         var statement: OpaquePointer?
         guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK, let statement else { return [] }
         defer { sqlite3_finalize(statement) }
@@ -392,25 +461,55 @@ public actor SQLiteConnection: DatabaseConnection {
     }
 }
 
-/// Denies what would reach beyond the connection's database: attaching files (`ATTACH`, `VACUUM
-/// INTO`) and loading extensions.
-private let confinedAuthorizer:
-    @convention(c) (
-        UnsafeMutableRawPointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?
-    ) -> Int32 = { _, action, first, second, _, _ in
-        switch action {
-        case SQLITE_ATTACH, SQLITE_DETACH:
-            return SQLITE_DENY
-        case SQLITE_FUNCTION:
-            // For SQLITE_FUNCTION the function's name is the second argument.
-            guard let name = second.map({ String(cString: $0).lowercased() }) ?? first.map({ String(cString: $0).lowercased() }) else {
-                return SQLITE_OK
-            }
-            return name == "load_extension" ? SQLITE_DENY : SQLITE_OK
-        default:
+/// What a confined connection refuses: what would reach beyond its database, attaching files
+/// (`ATTACH`, `VACUUM INTO`) and loading extensions.
+private func confinement(_ action: Int32, _ first: UnsafePointer<CChar>?, _ second: UnsafePointer<CChar>?) -> Int32 {
+    switch action {
+    case SQLITE_ATTACH, SQLITE_DETACH:
+        return SQLITE_DENY
+    case SQLITE_FUNCTION:
+        // For SQLITE_FUNCTION the function's name is the second argument.
+        guard let name = second.map({ String(cString: $0).lowercased() }) ?? first.map({ String(cString: $0).lowercased() }) else {
             return SQLITE_OK
         }
+        return name == "load_extension" ? SQLITE_DENY : SQLITE_OK
+    default:
+        return SQLITE_OK
     }
+}
+
+private typealias Authorizer =
+    @convention(c) (
+        UnsafeMutableRawPointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?
+    ) -> Int32
+
+/// The authorizer of a confined connection (``SQLiteConfiguration/confinesToDatabase``).
+private let confinedAuthorizer: Authorizer = { _, action, first, second, _, _ in confinement(action, first, second) }
+
+/// The authorizer of a connection that records its changes: confines when configured to, and tells
+/// the ``RowUndoLog`` (its context) about statements whose effect is more than rows.
+private let recordingAuthorizer: Authorizer = { context, action, first, second, database, _ in
+    guard let context else { return SQLITE_OK }
+    let log = Unmanaged<RowUndoLog>.fromOpaque(context).takeUnretainedValue()
+    if log.confines, confinement(action, first, second) == SQLITE_DENY { return SQLITE_DENY }
+    log.authorize(action: action, first: first, second: second, database: database)
+    return SQLITE_OK
+}
+
+/// SQLite's pre-update hook, handing each row change to the ``RowUndoLog`` that is its context.
+private let undoLogHook: testenv_preupdate_callback = { context, db, operation, database, table, old, new in
+    guard let context, let db, let database, let table else { return }
+    Unmanaged<RowUndoLog>.fromOpaque(context).takeUnretainedValue()
+        .record(db, operation: operation, database: database, table: table, old: old, new: new)
+}
+
+/// What a connection hands its successor in ``SQLiteConnection/reclaim()``. Both run on the same
+/// serial queue, so the pointers inside never cross threads.
+private struct HandedOver: @unchecked Sendable {
+    let handle: OpaquePointer
+    let statements: PreparedStatementCache<OpaquePointer>
+    let undoLog: RowUndoLog
+}
 
 /// A raw connection pointer that may cross threads for `sqlite3_interrupt`, which SQLite documents
 /// as safe to call from any thread while the connection is open; the mutex around it guarantees

@@ -99,6 +99,41 @@ import Testing
         try await running.cleanupEnvironment(built)
     }
 
+    @Test("The next test of the schema reuses a finished test's connection, its rows undone; one whose schema a test changed is not reused")
+    func reusedConnections() async throws {
+        let manager = sqliteManager(.pooled)
+        let running = sqliteManager(.fresh)
+        let built = try await running.createIsolatedEnvironment(schema: schema)
+        let expected = try await snapshot(built.connection)
+        try await running.cleanupEnvironment(built)
+        func cachedStatements(_ env: IsolatedEnvironment) async throws -> Int {
+            try await #require(env.connection as? SQLiteConnection).cachedStatementCount
+        }
+
+        let first = try await manager.createIsolatedEnvironment(schema: schema)
+        #expect(try await cachedStatements(first) == 0)
+        try await first.connection.run("INSERT INTO merchants (name) VALUES ('one')")
+        try await first.connection.run("UPDATE colours SET name = 'black' WHERE id = 1")
+        try await manager.cleanupEnvironment(first)
+        await #expect(throws: SQLiteError.self, "the finished test's connection must be closed") {
+            try await first.connection.run("DELETE FROM merchants")
+        }
+
+        let second = try await manager.createIsolatedEnvironment(schema: schema)
+        #expect(try await cachedStatements(second) == 2, "the first test's statements are still prepared: the connection was reused")
+        #expect(try await snapshot(second.connection) == expected)
+        #expect(try await second.connection.run("INSERT INTO merchants (name) VALUES ('first')").lastInsertID == 1)
+        try await second.connection.run("CREATE TABLE scratch (x)")
+        try await manager.cleanupEnvironment(second)
+
+        let third = try await manager.createIsolatedEnvironment(schema: schema)
+        #expect(try await cachedStatements(third) == 0, "a connection whose schema changed is not reused")
+        #expect(try await snapshot(third.connection) == expected)
+        try await manager.cleanupEnvironment(third)
+        await manager.shutdown()
+        await running.shutdown()
+    }
+
     @Test("In keep mode a cloned environment is a file with the schema in it")
     func cloneToFile() async throws {
         let manager = KitTests.manager {

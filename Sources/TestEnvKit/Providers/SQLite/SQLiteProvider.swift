@@ -1,12 +1,17 @@
 import Foundation
 import TestEnvCore
-import TestEnvSQLite
+@_spi(TestEnvDrivers) import TestEnvSQLite
 
 /// SQLite environments: an in-memory database copied from a template image built once per schema
 /// fingerprint and kept on disk for the next process (``TemplateImageCache``;
 /// ``IsolationMode/pooled`` and ``IsolationMode/transaction``), or loaded by running
 /// the scripts (``IsolationMode/fresh``); a file per environment when `DB_TEST_PATH` names a place
 /// or failed environments are kept.
+///
+/// An in-memory copy records the rows its test changes; at release they are undone and the
+/// connection, with its parsed schema and prepared statements, waits for the next test of the
+/// schema (``SQLiteConnection/reclaim()``). One whose changes rows cannot express (schema, pragmas,
+/// `TEMP` objects, a shared database) is closed instead.
 actor SQLiteProvider: TestDatabaseProvider {
     private let configuration: TestEnvConfiguration
     private let preparer: SchemaPreparer
@@ -14,6 +19,8 @@ actor SQLiteProvider: TestDatabaseProvider {
     private let templates = OnceTasks<SchemaFingerprint, SQLiteImage>()
     /// The images of ``templates`` built already, at hand without waiting, with the schema they belong to.
     private var readyImages: [Schema: (image: SQLiteImage, fingerprint: SchemaFingerprint)] = [:]
+    /// Per fingerprint, copies whose test ended, put back as the template was, for the next test.
+    private var reclaimed: [SchemaFingerprint: [SQLiteConnection]] = [:]
 
     init(configuration: TestEnvConfiguration, preparer: SchemaPreparer) {
         self.configuration = configuration
@@ -42,7 +49,7 @@ actor SQLiteProvider: TestDatabaseProvider {
         let settings = SQLiteConfiguration(path: file ?? ":memory:", confinesToDatabase: confines)
         let connection =
             if let template, file == nil {
-                try await SQLiteConnection.open(settings, copying: template)
+                try await copy(of: template, fingerprint: prepared.fingerprint, settings)
             } else {
                 try await SQLiteConnection.open(settings)
             }
@@ -59,6 +66,17 @@ actor SQLiteProvider: TestDatabaseProvider {
         return ProvidedDatabase(
             name: file ?? ":memory:", connection: connection, sqliteFile: file, fingerprint: template == nil ? nil : prepared.fingerprint,
             interrupt: { connection.interrupt() }, access: access(to: connection, file: file))
+    }
+
+    /// A connection on a copy of `template`: one a finished test left, or a new one that records
+    /// its changes so that it can be reused in turn.
+    private func copy(of template: SQLiteImage, fingerprint: SchemaFingerprint, _ settings: SQLiteConfiguration) async throws
+        -> SQLiteConnection
+    {
+        if let connection = reclaimed[fingerprint]?.popLast() { return connection }
+        let connection = try await SQLiteConnection.open(settings, copying: template)
+        _ = await connection.recordChangesForReuse()
+        return connection
     }
 
     /// Details and further connections: a file is opened by its path; an in-memory database is
@@ -99,6 +117,13 @@ actor SQLiteProvider: TestDatabaseProvider {
     }
 
     func release(_ environment: IsolatedEnvironment, keep: Bool) async throws -> String? {
+        if environment.sqliteFile == nil, let fingerprint = environment.fingerprint,
+            let connection = environment.connection as? SQLiteConnection
+        {
+            // nil when the changes cannot be undone: the connection is closed then.
+            if let successor = await connection.reclaim() { reclaimed[fingerprint, default: []].append(successor) }
+            return nil
+        }
         // Closing rolls back a transaction the test left open: SQLite does it, one call fewer per test.
         await environment.connection.close()
         guard let file = environment.sqliteFile else { return nil }
@@ -127,6 +152,9 @@ actor SQLiteProvider: TestDatabaseProvider {
     func shutdown(parking: Bool) async {
         _ = templates.removeAll()
         readyImages = [:]
+        let connections = reclaimed.values.joined()
+        reclaimed = [:]
+        for connection in connections { await connection.close() }
     }
 
     /// nil for `:memory:`; otherwise a new file in the configured directory, or beside the configured file.
