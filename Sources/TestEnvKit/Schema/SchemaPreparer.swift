@@ -102,9 +102,10 @@ struct PreparedSchema: Sendable {
     }
 }
 
-/// Prepares each schema once per backend and server version: every file is read once, hashed and
-/// split from the same text, off Swift's cooperative pool (a large dump is seconds of CPU). Asking
-/// again costs a `stat` per file; an edited file is prepared again.
+/// Prepares each schema once per backend and server version: every file is read once and hashed,
+/// off Swift's cooperative pool, and the same text is split when first loaded (``ScriptStatements``;
+/// a large dump is seconds of CPU). Asking again costs a `stat` per file; an edited file is
+/// prepared again.
 actor SchemaPreparer {
     private struct Key: Hashable {
         let schema: Schema
