@@ -14,6 +14,7 @@ import Testing
         CREATE TABLE album (id INTEGER PRIMARY KEY, artist_id INTEGER NOT NULL REFERENCES artist(id) ON DELETE CASCADE ON UPDATE CASCADE, title TEXT);
         CREATE TABLE playlist_track (playlist INTEGER NOT NULL, track INTEGER NOT NULL, PRIMARY KEY (playlist, track));
         CREATE TABLE note (body TEXT, data BLOB);
+        CREATE TABLE note_archive (body TEXT, data BLOB);
         CREATE TABLE event (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT);
         CREATE TABLE audit (what TEXT);
         CREATE TABLE employee (id INTEGER PRIMARY KEY, boss INTEGER REFERENCES employee(id));
@@ -24,6 +25,7 @@ import Testing
         INSERT INTO album (id, artist_id, title) VALUES (1, 1, 'Back in Black'), (2, 1, 'Highway to Hell'), (3, 2, 'Balls to the Wall');
         INSERT INTO playlist_track (playlist, track) VALUES (1, 10), (1, 11), (2, 10), (3, 30);
         INSERT INTO note (body, data) VALUES ('first', x'00ff'), ('second', NULL), ('third', x'');
+        INSERT INTO note_archive (body, data) VALUES ('archived', x'01');
         INSERT INTO event (kind) VALUES ('a'), ('b');
         DELETE FROM event WHERE kind = 'b';
         INSERT INTO employee (id, boss) VALUES (1, NULL), (2, 1), (3, 2);
@@ -83,6 +85,8 @@ import Testing
             "DELETE FROM playlist_track WHERE playlist = 1; INSERT INTO playlist_track VALUES (1, 10)",  // same key, new rowid
             "DELETE FROM note WHERE rowid = 2; INSERT INTO note (body) VALUES ('fourth')",
             "UPDATE note SET data = x'0102', body = 42 WHERE rowid = 3",  // a value changes type
+            "DELETE FROM note; INSERT INTO note SELECT * FROM note_archive",  // SQLite copies identical tables record by record
+            "INSERT INTO artist (id, name) VALUES (1, 'again') ON CONFLICT (id) DO UPDATE SET score = -1",
             "INSERT INTO event (kind) VALUES ('c'), ('d')",  // AUTOINCREMENT, and a trigger updating note
             "UPDATE sqlite_sequence SET seq = 100",
             "DELETE FROM event",  // undoing inserts into event, whose trigger must not fire then

@@ -2,7 +2,7 @@
 ///
 /// | mode | MySQL | SQLite | cost per test |
 /// |---|---|---|---|
-/// | ``pooled`` | a ready database from a pool; after the test it is reset in the background and reused | a copy of a template built once | lowest that keeps every guarantee |
+/// | ``pooled`` | a ready database from a pool; after the test it is reset in the background and reused | a copy of a template built once, whose rows are put back after the test and which the next test reuses | lowest that keeps every guarantee |
 /// | ``fresh`` | `CREATE DATABASE`, the schema's scripts, `DROP DATABASE` | a new database running the scripts | highest: the schema's DDL every time |
 /// | ``transaction`` | a transaction on one shared database, rolled back after the test | as ``pooled`` | lowest, with limits |
 ///
