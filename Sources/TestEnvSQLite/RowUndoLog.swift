@@ -43,6 +43,10 @@ final class RowUndoLog {
     private(set) var unrestorableBecause: String?
     /// Per touched row, its values before the first change (`sqlite3_value` copies), or nil when it did not exist.
     private var before: [RowKey: [OpaquePointer?]?] = [:]
+    /// The keys of ``before`` in the order of their first change.
+    private var touchOrder: [RowKey] = []
+    /// Whether every touched row is one the test added.
+    private var onlyInsertions = true
     private var shapes: [String: TableShape] = [:]
     /// `sqlite_sequence` as the template had it (SQLite's hook does not report its rows), or nil without one.
     private var sequences: [(name: String, value: Int64)]?
@@ -95,6 +99,8 @@ final class RowUndoLog {
 
     private func touch(_ key: RowKey, _ db: OpaquePointer, existed: Bool) {
         guard before[key] == nil else { return }
+        touchOrder.append(key)
+        if existed { onlyInsertions = false }
         guard existed, let api = testenv_preupdate() else {
             before[key] = .some(nil)
             return
@@ -153,6 +159,8 @@ final class RowUndoLog {
             for value in values { sqlite3_value_free(value) }
         }
         before = [:]
+        touchOrder = []
+        onlyInsertions = true
     }
 
     // MARK: - Undoing
@@ -164,39 +172,60 @@ final class RowUndoLog {
         isRecording = false
         if sqlite3_get_autocommit(db) == 0, !Self.exec(db, "ROLLBACK") { return false }
         guard unrestorableBecause == nil else { return false }
-        let wrote = sqlite3_total_changes64(db) != changesAtStart
-        guard wrote || !before.isEmpty else { return true }
-        let togglesForeignKeys = enforcesForeignKeys && !before.isEmpty
-        if togglesForeignKeys, !Self.exec(db, "PRAGMA foreign_keys = OFF") { return false }
-        if hasTriggers { testenv_sqlite_db_config_flag(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0) }
-        defer {
-            if hasTriggers { testenv_sqlite_db_config_flag(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1) }
-            if togglesForeignKeys { _ = Self.exec(db, "PRAGMA foreign_keys = ON") }
-        }
-        guard Self.exec(db, "BEGIN") else { return false }
-        guard restoreRows(db), restoreSequences(db), Self.exec(db, "COMMIT") else {
-            _ = Self.exec(db, "ROLLBACK")
-            return false
-        }
+        guard sqlite3_total_changes64(db) != changesAtStart || !before.isEmpty else { return true }
+        // Rows the test only added are deleted newest first with everything on: children go before
+        // their parents, so no foreign key objects, and the connection's prepared statements stay
+        // valid — turning foreign keys or triggers off expires them all, and each would be prepared
+        // again on its next use. A parent added after its child (one statement, or a deferred
+        // key) makes this fail and roll back; the general way follows.
+        let restored =
+            (onlyInsertions && !hasTriggers && inTransaction(db, deleteNewestFirst))
+            || withoutForeignKeysAndTriggers(db, enforcesForeignKeys) { inTransaction(db, restoreRows) }
+        guard restored else { return false }
         clearRows()
         changesAtStart = sqlite3_total_changes64(db)
         return true
     }
 
+    /// Runs `body` and restores `sqlite_sequence` in one transaction; rolls back when either fails.
+    private func inTransaction(_ db: OpaquePointer, _ body: (OpaquePointer) -> Bool) -> Bool {
+        guard Self.exec(db, "BEGIN") else { return false }
+        guard body(db), restoreSequences(db), Self.exec(db, "COMMIT") else {
+            _ = Self.exec(db, "ROLLBACK")
+            return false
+        }
+        return true
+    }
+
+    private func withoutForeignKeysAndTriggers(_ db: OpaquePointer, _ enforcesForeignKeys: Bool, _ body: () -> Bool) -> Bool {
+        if enforcesForeignKeys, !Self.exec(db, "PRAGMA foreign_keys = OFF") { return false }
+        if hasTriggers { testenv_sqlite_db_config_flag(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0) }
+        defer {
+            if hasTriggers { testenv_sqlite_db_config_flag(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1) }
+            if enforcesForeignKeys { _ = Self.exec(db, "PRAGMA foreign_keys = ON") }
+        }
+        return body()
+    }
+
+    private func deleteNewestFirst(_ db: OpaquePointer) -> Bool {
+        for key in touchOrder.reversed() {
+            guard let shape = shape(of: key.table, db) else { return false }
+            sqlite3_bind_int64(shape.delete, 1, key.rowid)
+            guard Self.stepOnce(shape.delete) else { return false }
+        }
+        return true
+    }
+
+    /// Deletes every touched row, then inserts each one that existed as it was before its first
+    /// change; needs foreign keys and triggers off.
     private func restoreRows(_ db: OpaquePointer) -> Bool {
-        var shapes: [String: TableShape] = [:]
-        for table in Set(before.keys.map(\.table)) {
-            guard let shape = shape(of: table, db) else { return false }
-            shapes[table] = shape
+        for key in touchOrder {
+            guard let shape = shape(of: key.table, db) else { return false }
+            sqlite3_bind_int64(shape.delete, 1, key.rowid)
+            guard Self.stepOnce(shape.delete) else { return false }
         }
-        for key in before.keys {
-            let delete = shapes[key.table]!.delete
-            sqlite3_bind_int64(delete, 1, key.rowid)
-            guard Self.stepOnce(delete) else { return false }
-        }
-        for (key, values) in before {
-            guard let values else { continue }
-            let shape = shapes[key.table]!
+        for key in touchOrder {
+            guard case let values?? = before[key], let shape = shape(of: key.table, db) else { continue }
             guard values.count == shape.columnCount else { return false }
             sqlite3_bind_int64(shape.insert, 1, key.rowid)
             for (offset, value) in values.enumerated() {

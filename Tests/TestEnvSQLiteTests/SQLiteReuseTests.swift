@@ -32,9 +32,12 @@ import Testing
         INSERT INTO setting (key, value) VALUES ('mode', 'test');
         """
 
-    private func copy(confined: Bool = true) async throws -> SQLiteConnection {
+    /// The same tables without triggers: rows a test only added are then undone with foreign keys on.
+    static let schemaWithoutTriggers = schema.split(separator: "\n").filter { !$0.contains("TRIGGER") }.joined(separator: "\n")
+
+    private func copy(confined: Bool = true, schema: String = schema) async throws -> SQLiteConnection {
         let template = try await SQLiteConnection.open()
-        try await template.executeScript(Self.schema)
+        try await template.executeScript(schema)
         let image = try await template.image()
         await template.close()
         let db = try await SQLiteConnection.open(SQLiteConfiguration(confinesToDatabase: confined), copying: image)
@@ -59,9 +62,11 @@ import Testing
         return lines
     }
 
-    private func expectRestored(_ writes: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        let expected = try await contents(try await copy())
-        let db = try await copy()
+    private func expectRestored(_ writes: String, schema: String = schema, sourceLocation: SourceLocation = #_sourceLocation)
+        async throws
+    {
+        let expected = try await contents(try await copy(schema: schema))
+        let db = try await copy(schema: schema)
         try await db.executeScript(writes)
         #expect(
             try await contents(db) != expected, "the writes changed nothing, so the test proves nothing", sourceLocation: sourceLocation)
@@ -88,6 +93,8 @@ import Testing
             "DELETE FROM note; INSERT INTO note SELECT * FROM note_archive",  // SQLite copies identical tables record by record
             "INSERT INTO artist (id, name) VALUES (1, 'again') ON CONFLICT (id) DO UPDATE SET score = -1",
             "INSERT INTO event (kind) VALUES ('c'), ('d')",  // AUTOINCREMENT, and a trigger updating note
+            "INSERT INTO employee (id, boss) VALUES (5, 6), (6, NULL)",  // a child added before its parent
+            "INSERT INTO artist (name) VALUES ('n'); INSERT INTO album (artist_id, title) VALUES (last_insert_rowid(), 'a'), (last_insert_rowid(), 'b')",
             "UPDATE sqlite_sequence SET seq = 100",
             "DELETE FROM event",  // undoing inserts into event, whose trigger must not fire then
             "REPLACE INTO artist (id, name) VALUES (2, 'AC/DC')",  // replaces two rows: by key and by the unique name
@@ -99,6 +106,19 @@ import Testing
         ])
     func restoresRows(writes: String) async throws {
         try await expectRestored(writes)
+    }
+
+    @Test(
+        "Rows a test only added are undone too when foreign keys must stay on, also a parent added after its child",
+        arguments: [
+            "INSERT INTO artist (name) VALUES ('n'); INSERT INTO album (artist_id, title) VALUES (last_insert_rowid(), 'a'), (last_insert_rowid(), 'b')",
+            "INSERT INTO employee (id, boss) VALUES (4, 3), (5, 4)",
+            "INSERT INTO employee (id, boss) VALUES (5, 6), (6, NULL)",  // newest first would delete the parent first
+            "INSERT INTO event (kind) VALUES ('c'); INSERT INTO note_archive VALUES ('x', NULL)",
+            "BEGIN; INSERT INTO artist (name) VALUES ('rolled back'); ROLLBACK; INSERT INTO artist (name) VALUES ('kept')",
+        ])
+    func restoresInsertions(writes: String) async throws {
+        try await expectRestored(writes, schema: Self.schemaWithoutTriggers)
     }
 
     @Test("A reference the test kept is closed after reclaiming, and cannot reach the next test's database")
