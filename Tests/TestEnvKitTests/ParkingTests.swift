@@ -103,6 +103,47 @@ import Testing
         try await reapEverything()
     }
 
+    @Test("A claimed parked database compares only the reference tables written while it waited, and restores those")
+    func claimedDatabasesCompareWrittenTables() async throws {
+        let tag = "stamps\(UInt32.random(in: 0...UInt32.max))"
+        let schema = Schema(mysql: [
+            .text(
+                """
+                CREATE TABLE colour_\(tag) (id INT PRIMARY KEY, name VARCHAR(20));
+                INSERT INTO colour_\(tag) VALUES (1, 'red'), (2, 'green');
+                CREATE TABLE size_\(tag) (id INT PRIMARY KEY, name VARCHAR(20));
+                INSERT INTO size_\(tag) VALUES (1, 'S'), (2, 'M');
+                """, name: "reference.sql")
+        ])
+        let first = KitTests.manager { $0.backend = .mysql }
+        let held = [try await first.createIsolatedEnvironment(schema: schema), try await first.createIsolatedEnvironment(schema: schema)]
+        // InnoDB stamps tables in whole seconds: the resets' clock must be past the second the rows loaded in.
+        try await Task.sleep(for: .milliseconds(1_100))
+        for env in held { try await first.cleanupEnvironment(env) }
+        await first.shutdown(parking: true)
+        let parked = held.map(\.databaseName)
+        try #require(try await states(parked).values.allSatisfy { $0 == DatabaseRegistry.parkedState }, "both should be parked")
+
+        // Someone writes a reference table of one of them while it waits.
+        let writer = try await MySQLTestServer.connect(database: parked[0])
+        try await writer.executeScript("UPDATE colour_\(tag) SET name = 'blue' WHERE id = 1")
+        await writer.close()
+
+        let second = KitTests.manager { $0.backend = .mysql }
+        let claimed = [
+            try await second.createIsolatedEnvironment(schema: schema), try await second.createIsolatedEnvironment(schema: schema),
+        ]
+        #expect(Set(claimed.map(\.databaseName)) == Set(parked), "the next manager claims both")
+        #expect(await second.referenceTablesChecksummed == 1, "only the table written since the database was ready is compared")
+        for env in claimed {
+            let colours = try await env.connection.all("SELECT name FROM colour_\(tag) ORDER BY id").map { try $0.decode(String.self, 0) }
+            #expect(colours == ["red", "green"], "\(env.databaseName)")
+            try await second.cleanupEnvironment(env)
+        }
+        await second.shutdown()
+        try await reapEverything()
+    }
+
     @Test("Two processes that start at once never claim the same parked database")
     func claimsAreExclusive() async throws {
         let tag = "race\(UInt32.random(in: 0...UInt32.max))"

@@ -167,15 +167,17 @@ import Testing
         let (ready, template, busy, building) = (DatabaseName.make(), DatabaseName.make(), DatabaseName.make(), DatabaseName.make())
         let script = ExitParking.statements(
             for: [
-                ready: .ready(fingerprint: fingerprint), template: .template(fingerprint: fingerprint), busy: .resetting,
+                ready: .ready(fingerprint: fingerprint, readyAt: 1_764_000_000), template: .template(fingerprint: fingerprint),
+                busy: .resetting,
                 building: .building,
             ], parkSeconds: 60
         ).joined(separator: "\n")
         #expect(script.contains("state = 'parked'") && script.contains("db_name = '\(ready)'"))
+        #expect(script.contains("ready_at = 1764000000"), "the next process's first reset compares only tables written since")
         #expect(script.contains("state = 'parked_template'") && script.contains("db_name = '\(template)'"))
         #expect(script.contains("DROP DATABASE IF EXISTS `\(busy)`"))
         #expect(!script.contains(building), "a database still being built must not be dropped or parked")
-        let noParking = ExitParking.statements(for: [ready: .ready(fingerprint: fingerprint)], parkSeconds: 0)
+        let noParking = ExitParking.statements(for: [ready: .ready(fingerprint: fingerprint, readyAt: nil)], parkSeconds: 0)
         #expect(noParking.first == "DROP DATABASE IF EXISTS `\(ready)`")
     }
 }

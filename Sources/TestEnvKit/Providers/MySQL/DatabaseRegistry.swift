@@ -35,7 +35,8 @@ struct DatabaseRegistry: Sendable {
                 lease_until DATETIME(6) NOT NULL,
                 state VARCHAR(16) NOT NULL,
                 fingerprint CHAR(64) NULL,
-                library_version VARCHAR(32) NULL
+                library_version VARCHAR(32) NULL,
+                ready_at BIGINT NULL
             ) ENGINE = InnoDB
             """)
         // Tables of earlier versions get the newer columns (MySQL has no ADD COLUMN IF NOT EXISTS).
@@ -44,7 +45,8 @@ struct DatabaseRegistry: Sendable {
                 "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'testenv_tracking' AND TABLE_NAME = '_testenv_databases'",
                 []
             ).map { try $0.decode(String.self, 0).lowercased() })
-        for (column, type) in [("fingerprint", "CHAR(64)"), ("library_version", "VARCHAR(32)")] where !columns.contains(column) {
+        for (column, type) in [("fingerprint", "CHAR(64)"), ("library_version", "VARCHAR(32)"), ("ready_at", "BIGINT")]
+        where !columns.contains(column) {
             try await admin.executeScript("ALTER TABLE \(Self.table) ADD COLUMN \(column) \(type) NULL")
         }
     }
@@ -52,8 +54,12 @@ struct DatabaseRegistry: Sendable {
     /// Claims one database parked for `fingerprint` by this library version, and makes this
     /// process its owner: nil when none is parked. Atomic across processes: the `UPDATE` locks the
     /// row it changes, and a concurrent claim that waited for it finds it no longer parked and
-    /// moves on. A user variable of a name used once carries the claimed name back.
-    func claimParked(fingerprint: SchemaFingerprint, template: Bool, _ admin: MySQLConnection) async throws -> String? {
+    /// moves on. A user variable of a name used once carries the claimed name back, with the
+    /// server's clock when the parking process last made the database ready (`ready_at`; nil when
+    /// it did not know), for the ``ChangeBaseline`` of its first reset here.
+    func claimParked(fingerprint: SchemaFingerprint, template: Bool, _ admin: MySQLConnection) async throws -> (
+        name: String, readyAt: Int64?
+    )? {
         let variable = "@testenv_claim_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
         let claimed = try await admin.run(
             """
@@ -66,8 +72,11 @@ struct DatabaseRegistry: Sendable {
                 .text(owner.host), .integer(Int64(owner.pid)), .integer(owner.startTicks), .integer(leaseSeconds),
                 .text(template ? Self.parkedTemplateState : Self.parkedState), .text(fingerprint.value), .text(Self.libraryVersion),
             ])
-        guard claimed.affectedRows > 0 else { return nil }
-        return try await admin.get("SELECT \(variable)", [])?.decode(String?.self, 0)
+        guard claimed.affectedRows > 0,
+            let row = try await admin.get("SELECT \(variable), (SELECT ready_at FROM \(Self.table) WHERE db_name = \(variable))", []),
+            let name = try row.decode(String?.self, 0)
+        else { return nil }
+        return (name, try row.decode(Int64?.self, 1))
     }
 
     /// Marks `name` as being removed if its record is still in `state`: the reaper's claim before it

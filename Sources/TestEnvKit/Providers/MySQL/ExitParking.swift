@@ -19,7 +19,8 @@ enum ExitParking {
     enum Role: Equatable {
         case building
         case resetting
-        case ready(fingerprint: String)
+        /// `readyAt`: the ``ChangeBaseline`` clock of its last reset, kept with the record.
+        case ready(fingerprint: String, readyAt: Int64?)
         case template(fingerprint: String)
         case disposable
     }
@@ -78,11 +79,13 @@ enum ExitParking {
     /// The statements that park or drop `roles`' databases; building ones are left to the reaper.
     static func statements(for roles: [String: Role], parkSeconds: Int64) -> [String] {
         var drops: [String] = []
-        var parked: [(name: String, fingerprint: String, state: String)] = []
+        var parked: [(name: String, fingerprint: String, state: String, readyAt: Int64?)] = []
         for (name, role) in roles.sorted(by: { $0.key < $1.key }) where DatabaseName.isValid(name) {
             switch role {
-            case .ready(let fingerprint) where parkSeconds > 0: parked.append((name, fingerprint, DatabaseRegistry.parkedState))
-            case .template(let fingerprint) where parkSeconds > 0: parked.append((name, fingerprint, DatabaseRegistry.parkedTemplateState))
+            case .ready(let fingerprint, let readyAt) where parkSeconds > 0:
+                parked.append((name, fingerprint, DatabaseRegistry.parkedState, readyAt))
+            case .template(let fingerprint) where parkSeconds > 0:
+                parked.append((name, fingerprint, DatabaseRegistry.parkedTemplateState, nil))
             case .building: continue
             default: drops.append(name)
             }
@@ -95,7 +98,8 @@ enum ExitParking {
             // Names and fingerprints are checked hex, and the version is ours: nothing here comes from outside.
             script.append(
                 "UPDATE \(DatabaseRegistry.table) SET state = '\(park.state)', library_version = '\(DatabaseRegistry.libraryVersion)', "
-                    + "lease_until = NOW(6) + INTERVAL \(parkSeconds) SECOND WHERE db_name = '\(park.name)' AND fingerprint = '\(park.fingerprint)'"
+                    + "lease_until = NOW(6) + INTERVAL \(parkSeconds) SECOND, ready_at = \(park.readyAt.map(String.init) ?? "NULL") "
+                    + "WHERE db_name = '\(park.name)' AND fingerprint = '\(park.fingerprint)'"
             )
         }
         return script

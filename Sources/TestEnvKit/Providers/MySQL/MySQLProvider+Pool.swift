@@ -43,7 +43,7 @@ extension MySQLProvider {
         let fingerprint = prepared.fingerprint
         let name: String
         if let parked = try await claimParked(fingerprint, template: true, admin: admin) {
-            name = parked
+            name = parked.name
         } else {
             name = try await buildForPool(prepared, admin: admin)
         }
@@ -75,11 +75,14 @@ extension MySQLProvider {
     private func claimOrBuild(_ prepared: PreparedSchema) async throws -> String {
         let admin = try await admin()
         let profile = pools[prepared.fingerprint]?.profile
-        if let profile, let claimed = try await claimParked(prepared.fingerprint, template: false, admin: admin) {
+        if let profile, let (claimed, readyAt) = try await claimParked(prepared.fingerprint, template: false, admin: admin) {
             // Parked is not proof of fresh: whatever touched it while it waited, a reset finds and undoes.
-            if case .clean(_, let baseline) = try await DatabaseReset.reset(
-                claimed, to: profile, baseline: nil, closedConnection: nil, admin: try await resetConnection())
+            // The parking process's clock says which reference tables were written since it was ready.
+            if case .clean(let checksummed, let baseline) = try await DatabaseReset.reset(
+                claimed, to: profile, baseline: readyAt.map { ChangeBaseline(readyAt: $0) }, closedConnection: nil,
+                admin: try await resetConnection())
             {
+                referenceTablesChecksummed += checksummed
                 baselines[claimed] = baseline
                 return claimed
             }
@@ -93,15 +96,17 @@ extension MySQLProvider {
     }
 
     /// Claims a database a previous process parked for `fingerprint`, when parking is on.
-    private func claimParked(_ fingerprint: SchemaFingerprint, template: Bool, admin: MySQLConnection) async throws -> String? {
+    private func claimParked(_ fingerprint: SchemaFingerprint, template: Bool, admin: MySQLConnection) async throws -> (
+        name: String, readyAt: Int64?
+    )? {
         guard configuration.parkTimeToLive > .zero, await trackingIsAvailable(admin) else { return nil }
-        guard let name = try await registry.claimParked(fingerprint: fingerprint, template: template, admin),
-            DatabaseName.isValid(name)
+        guard let claimed = try await registry.claimParked(fingerprint: fingerprint, template: template, admin),
+            DatabaseName.isValid(claimed.name)
         else { return nil }
-        createdDatabases.insert(name)
+        createdDatabases.insert(claimed.name)
         startLeaseRenewal()
         statistics.update { $0.claimed += 1 }
-        return name
+        return claimed
     }
 
     /// Builds a database of `prepared` for the pool and closes the connection that loaded it.
@@ -150,7 +155,8 @@ extension MySQLProvider {
                 statistics.update { $0.recycled += 1 }
                 referenceTablesChecksummed += checksummed
                 baselines[name] = baseline
-                ExitParking.set(name, .ready(fingerprint: fingerprint.value), on: configuration.mysql, parkFor: parkFor)
+                ExitParking.set(
+                    name, .ready(fingerprint: fingerprint.value, readyAt: baseline.readyAt), on: configuration.mysql, parkFor: parkFor)
                 return true
             case .discard(let reason):
                 statistics.update { $0.discarded += 1 }

@@ -514,7 +514,10 @@ actor MySQLProvider: TestDatabaseProvider {
     }
 
     private func park(ready: [String], template: String, fingerprint: SchemaFingerprint, admin: MySQLConnection) async throws {
-        var roles = Dictionary(uniqueKeysWithValues: ready.map { ($0, ExitParking.Role.ready(fingerprint: fingerprint.value)) })
+        var roles = Dictionary(
+            uniqueKeysWithValues: ready.map {
+                ($0, ExitParking.Role.ready(fingerprint: fingerprint.value, readyAt: baselines[$0]?.readyAt))
+            })
         roles[template] = .template(fingerprint: fingerprint.value)
         for statement in ExitParking.statements(for: roles, parkSeconds: parkFor.components.seconds) {
             try await admin.executeScript(statement)
