@@ -47,7 +47,11 @@ struct DatabaseRegistry: Sendable {
             ).map { try $0.decode(String.self, 0).lowercased() })
         for (column, type) in [("fingerprint", "CHAR(64)"), ("library_version", "VARCHAR(32)"), ("ready_at", "BIGINT")]
         where !columns.contains(column) {
-            try await admin.executeScript("ALTER TABLE \(Self.table) ADD COLUMN \(column) \(type) NULL")
+            do {
+                try await admin.executeScript("ALTER TABLE \(Self.table) ADD COLUMN \(column) \(type) NULL")
+            } catch let error as MySQLError where error.code.rawValue == 1060 {
+                // Duplicate column: another process upgraded the table between the read and the ALTER.
+            }
         }
     }
 
