@@ -51,6 +51,17 @@ public actor MySQLConnection: DatabaseConnection {
         self.executor = DispatchQueueExecutor(label: "TestEnvMySQL.connection")
     }
 
+    /// The successor of a connection that handed its session over (``reclaim(database:)``), on the
+    /// same queue, so the handle never changes threads.
+    private init(succeeding predecessor: HandedOverSession, configuration: MySQLConfiguration, executor: DispatchQueueExecutor) {
+        self.configuration = configuration
+        self.executor = executor
+        self.handle = predecessor.handle
+        self.multipleStatementsAllowed = predecessor.multipleStatementsAllowed
+        version.withLock { $0 = predecessor.serverVersion }
+        serverConnectionID.store(predecessor.connectionID, ordering: .releasing)
+    }
+
     /// Connects to the server.
     ///
     /// - Throws: ``MySQLError``: `hostConnectionFailed`/`socketConnectionFailed` when nothing
@@ -110,6 +121,39 @@ public actor MySQLConnection: DatabaseConnection {
         if locksTables, let handle { _ = mysql_query(handle, "UNLOCK TABLES") }
         if let handle { mysql_close(handle) }
         handle = nil
+    }
+
+    /// Whether ``reclaim(database:)`` handed this connection's session to a successor. Readable
+    /// without waiting for the connection, by code that would `KILL` its statements: the server's
+    /// connection id now belongs to the successor.
+    public nonisolated var isRetired: Bool { retired.load(ordering: .acquiring) }
+    private let retired = Atomic(false)
+
+    /// Resets the session (`COM_RESET_CONNECTION`: rolls back, releases table and named locks,
+    /// drops temporary tables and prepared statements, restores session and user variables), makes
+    /// `database` the current one again, and hands the open connection to a new connection object,
+    /// which is returned; this object is retired and closed, so a reference a test kept fails
+    /// instead of reaching the next test's session. TestEnvKit does this for pooled databases: the
+    /// next test of the database skips connecting and authenticating. Returns nil, and closes, when
+    /// the connection was lost or the reset failed.
+    @_spi(TestEnvDrivers) public func reclaim(database: String) -> MySQLConnection? {
+        guard let handle, !statementsLost else {
+            close()
+            return nil
+        }
+        // As in close(): MariaDB counts a locked table's changed rows at UNLOCK TABLES.
+        if locksTables { _ = mysql_query(handle, "UNLOCK TABLES") }
+        statements.removeAll { mysql_stmt_close($0) }
+        guard mysql_reset_connection(handle) == 0, mysql_select_db(handle, database) == 0 else {
+            close()
+            return nil
+        }
+        let session = HandedOverSession(
+            handle: handle, multipleStatementsAllowed: multipleStatementsAllowed, serverVersion: serverVersion,
+            connectionID: serverConnectionID.load(ordering: .acquiring))
+        self.handle = nil
+        retired.store(true, ordering: .releasing)
+        return MySQLConnection(succeeding: session, configuration: configuration, executor: executor)
     }
 
     public func isReady() -> Bool {
@@ -393,4 +437,13 @@ extension MySQLConnection {
             mysql_stmt_free_result(statement)
         } while mysql_stmt_more_results(statement) != 0 && mysql_stmt_next_result(statement) == 0
     }
+}
+
+/// What a connection hands its successor in ``MySQLConnection/reclaim(database:)``. Both run on the
+/// same serial queue, so the handle never crosses threads.
+private struct HandedOverSession: @unchecked Sendable {
+    let handle: UnsafeMutablePointer<MYSQL>
+    let multipleStatementsAllowed: Bool
+    let serverVersion: String
+    let connectionID: UInt64
 }

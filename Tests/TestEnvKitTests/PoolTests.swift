@@ -130,6 +130,40 @@ func recycle(_ env: IsolatedEnvironment, _ pooled: TestEnvironmentManager, schem
         await pooled.shutdown()
     }
 
+    @Test("A recycled database comes with its last test's connection, whose session starts afresh: nothing the test set carries over")
+    func reusedConnectionSession() async throws {
+        let pooled = manager()
+        let env = try await pooled.createIsolatedEnvironment(schema: poolSchema)
+        let lock = "testenv_reuse_\(UInt32.random(in: 0...UInt32.max))"
+        let id = try await env.connection.get("SELECT CONNECTION_ID()")?.decode(Int64.self, 0)
+        try await env.connection.executeScript(
+            """
+            SET @leftover = 42; SET SESSION sql_mode = ''; SET SESSION time_zone = '+05:00';
+            CREATE TEMPORARY TABLE scratch (x INT); INSERT INTO scratch VALUES (1);
+            DO GET_LOCK('\(lock)', 0);
+            START TRANSACTION; INSERT INTO accounts (name) VALUES ('uncommitted');
+            USE information_schema
+            """)
+        let taken = try await recycle(env, pooled, schema: poolSchema)
+        let next = try #require(taken.last)
+        let row = try #require(
+            try await next.connection.get(
+                """
+                SELECT CONNECTION_ID(), @leftover, @@SESSION.sql_mode = @@GLOBAL.sql_mode, @@SESSION.time_zone = @@GLOBAL.time_zone,
+                    DATABASE(), IS_FREE_LOCK(?), (SELECT COUNT(*) FROM accounts), @@in_transaction
+                """, [.text(lock)]))
+        #expect(try row.decode(Int64.self, 0) == id, "the connection should be the one the last test had")
+        #expect(row[1] == .null, "user variables are gone")
+        #expect(try row.decode(Int.self, 2) == 1 && row.decode(Int.self, 3) == 1, "session variables are the server's again")
+        #expect(try row.decode(String.self, 4) == next.databaseName, "the current database is the environment's again")
+        #expect(try row.decode(Int.self, 5) == 1, "named locks are released")
+        #expect(try row.decode(Int.self, 6) == 0 && row.decode(Int.self, 7) == 0, "the open transaction was rolled back")
+        await #expect(throws: MySQLError.self, "temporary tables are gone") { try await next.connection.run("SELECT * FROM scratch") }
+        await #expect(throws: MySQLError.self, "the last test's connection object is closed") { try await env.connection.run("SELECT 1") }
+        for env in taken { try await pooled.cleanupEnvironment(env) }
+        await pooled.shutdown()
+    }
+
     @Test("A database whose schema the test changed is dropped, never handed out again")
     func schemaChangeIsNotRecycled() async throws {
         let pooled = manager()

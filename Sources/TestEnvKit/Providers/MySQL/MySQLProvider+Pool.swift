@@ -27,13 +27,30 @@ extension MySQLProvider {
         let (name, isNew) = try await entry.pool.acquire(beyondLimit: request.beyondLimit)
         ExitParking.forget(name)  // in a test's hands: if the process ends now, the reaper removes it
         do {
-            let connection = try await connectEnvironment(to: name, slot: request.slot)
+            let connection: MySQLConnection
+            if let idle = await idleConnection(to: name, slot: request.slot) {
+                connection = idle
+            } else {
+                connection = try await connectEnvironment(to: name, slot: request.slot)
+            }
             if !isNew { statistics.update { $0.reused += 1 } }
             return provided(name, connection, fingerprint: fingerprint)
         } catch {
             await entry.pool.release(name, reusable: false)
             throw error
         }
+    }
+
+    /// The connection the database's last test left, when it still answers.
+    private func idleConnection(to name: String, slot: InterruptSlot) async -> MySQLConnection? {
+        guard let connection = idleConnections.removeValue(forKey: name) else { return nil }
+        // One round trip against a new connection's handshake: a server restart or wait_timeout may have ended it.
+        guard await connection.isReady() else {
+            await connection.close()
+            return nil
+        }
+        slot.set(killer(of: connection))
+        return connection
     }
 
     /// A new pool for `prepared`, with the profile of its template: a database never handed to a

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 import TestEnvCore
-import TestEnvMySQL
+@_spi(TestEnvDrivers) import TestEnvMySQL
 
 /// MySQL/MariaDB environments: a database `test_<32 hex digits>` per test, from a warm pool
 /// (``IsolationMode/pooled``), built for the test (``IsolationMode/fresh``) or shared inside a
@@ -43,8 +43,12 @@ actor MySQLProvider: TestDatabaseProvider {
     var retiredShared: [String] = []
     /// Per pooled database, what it was like when it was last made ready (``ChangeBaseline``).
     var baselines: [String: ChangeBaseline] = [:]
-    /// Per pooled database given back, the test's connection (closed, perhaps still in the process list).
+    /// Per pooled database given back, the test's connection (closed, perhaps still in the process
+    /// list, or kept idle for the next test).
     var closedConnections: [String: UInt] = [:]
+    /// Per pooled database between tests, its last test's connection with the session reset
+    /// (``MySQLConnection/reclaim(database:)``): the next test of the database skips connecting.
+    var idleConnections: [String: MySQLConnection] = [:]
     /// Reference tables that resets compared by `CHECKSUM TABLE` (see ``ChangeBaseline``).
     var referenceTablesChecksummed = 0
 
@@ -227,9 +231,13 @@ actor MySQLProvider: TestDatabaseProvider {
         return EnvironmentBoundary(isEnforced: false, detail: (unconfinedReason ?? "unknown") + "; only the schema guard checks scripts")
     }
 
-    private func killer(of connection: MySQLConnection) -> @Sendable () async -> Void {
+    /// Stops the statement `connection` runs; nothing once its session went to the next test.
+    func killer(of connection: MySQLConnection) -> @Sendable () async -> Void {
         let connectionID = connection.connectionID
-        return { [weak self] in await self?.killQuery(connectionID) }
+        return { [weak self, weak connection] in
+            guard let connection, !connection.isRetired else { return }
+            await self?.killQuery(connectionID)
+        }
     }
 
     func otherDatabases(than name: String, admin: MySQLConnection) async throws -> Set<String> {
@@ -244,10 +252,17 @@ actor MySQLProvider: TestDatabaseProvider {
         let connection = environment.connection as? MySQLConnection
         // Read before closing: a database whose schema the test changed must not be reused.
         let schemaChanged = await connection?.hasChangedSchema ?? false || environment.extraConnectionsChangedSchema
+        let name = environment.databaseName
+        if !keep, !schemaChanged, environment.isolation == .pooled, let fingerprint = environment.fingerprint, let connection,
+            let successor = await connection.reclaim(database: name)
+        {
+            idleConnections[name] = successor
+            await giveBack(name, fingerprint: fingerprint, schemaChanged: false, closedConnection: successor.connectionID)
+            return nil
+        }
         let stillInTransaction = await environment.connection.isInTransaction()
         if stillInTransaction { try? await environment.connection.rollback() }
         await environment.connection.close()
-        let name = environment.databaseName
         if keep, environment.isolation != .transaction, let access = await self.keep(name) { return access }
         switch (environment.isolation, environment.fingerprint) {
         case (.pooled, let fingerprint?):
@@ -312,6 +327,7 @@ actor MySQLProvider: TestDatabaseProvider {
 
     /// Drops `name` off the tests' path; a failure is logged, and the reaper removes it later.
     func dropQuietly(_ name: String) async {
+        await idleConnections.removeValue(forKey: name)?.close()
         do { try await drop(name) } catch {
             guard !ExitParking.isExiting.load(ordering: .sequentiallyConsistent) else { return }
             statistics.record(error)
@@ -487,6 +503,9 @@ actor MySQLProvider: TestDatabaseProvider {
     func shutdown(parking: Bool) async {
         let entries = pools
         pools = [:]
+        let idle = idleConnections.values
+        idleConnections = [:]
+        for connection in idle { await connection.close() }
         _ = poolsReady.removeAll()
         _ = sharedDatabases.removeAll()
         let shared = Array(sharedNames.values) + retiredShared
