@@ -10,7 +10,8 @@ import Foundation
 /// takes back. The log keeps, per `(table, rowid)`, the row's values before the first change, or
 /// that it did not exist. Undoing deletes every touched row and inserts the kept ones, with
 /// triggers and foreign keys off: whatever order the test wrote in, and whatever it rolled back,
-/// that yields the rows as they were.
+/// that yields the rows as they were. Rows a test only added are deleted newest first with both
+/// left on, which keeps the connection's prepared statements valid.
 ///
 /// What rows cannot express makes the log *unrestorable* (the caller then discards the
 /// connection): schema changes, `TEMP` objects, pragmas that set something, `ATTACH`, writes to
