@@ -49,6 +49,10 @@ actor MySQLProvider: TestDatabaseProvider {
     /// Per pooled database between tests, its last test's connection with the session reset
     /// (``MySQLConnection/reclaim(database:)``): the next test of the database skips connecting.
     var idleConnections: [String: MySQLConnection] = [:]
+    /// Whether databases keep their connection between tests: only while the server has room. A
+    /// server with few free connections at first use, or one that refused a connection as full
+    /// (1040), gets them back at once — other processes sharing it may be waiting for a slot.
+    private(set) var keepsIdleConnections = true
     /// Reference tables that resets compared by `CHECKSUM TABLE` (see ``ChangeBaseline``).
     var referenceTablesChecksummed = 0
 
@@ -157,6 +161,9 @@ actor MySQLProvider: TestDatabaseProvider {
         let connection: MySQLConnection
         do {
             connection = try await MySQLConnection.connect(settings)
+        } catch let error as MySQLError where error.kind == .tooManyConnections {
+            await stopKeepingIdleConnections()
+            throw error
         } catch let error as MySQLError where error.kind == .accessDenied && settings.user == RestrictedAccount.user {
             // Another process reset the account's password (its record was removed meanwhile): set it up again, once.
             restrictedAccount.forget()
@@ -253,7 +260,8 @@ actor MySQLProvider: TestDatabaseProvider {
         // Read before closing: a database whose schema the test changed must not be reused.
         let schemaChanged = await connection?.hasChangedSchema ?? false || environment.extraConnectionsChangedSchema
         let name = environment.databaseName
-        if !keep, !schemaChanged, environment.isolation == .pooled, let fingerprint = environment.fingerprint, let connection,
+        if keepsIdleConnections, !keep, !schemaChanged, environment.isolation == .pooled, let fingerprint = environment.fingerprint,
+            let connection,
             let successor = await connection.reclaim(database: name)
         {
             idleConnections[name] = successor
@@ -282,7 +290,7 @@ actor MySQLProvider: TestDatabaseProvider {
                 )
             } catch {
                 statistics.record(error)
-                await forgetAdminConnectionIfLost(error)
+                await noteFailure(error)
                 if let error = error as? TestEnvError { throw error }
                 throw TestEnvError(
                     .cleanupFailed, "could not remove \(name); the next run's reaper or `DROP DATABASE` removes it",
@@ -348,7 +356,10 @@ actor MySQLProvider: TestDatabaseProvider {
             let free = try (row?.decode(Int.self, 0) ?? 151) - (row?.decode(Int.self, 1) ?? 0)
             // Besides environments: the admin, control and two reset connections.
             let serverShare = Int(Double(free) * self.configuration.connectionShare) - 4
-            return max(1, min(TestEnvConfiguration.defaultEnvironmentLimit, serverShare))
+            let limit = max(1, min(TestEnvConfiguration.defaultEnvironmentLimit, serverShare))
+            // Idle connections hold their slots between tests: only where several processes like this one fit.
+            if free < 4 * (limit + 4) { await self.stopKeepingIdleConnections() }
+            return limit
         }
     }
 
@@ -366,14 +377,26 @@ actor MySQLProvider: TestDatabaseProvider {
             do { return try await admin() } catch let error as MySQLError
                 where error.kind == .tooManyConnections && ContinuousClock.now < deadline
             {
+                await stopKeepingIdleConnections()
                 try await Task.sleep(for: .milliseconds(Int64.random(in: 50...250)))
             }
         }
     }
 
-    /// Forgets the admin connection when an operation lost a connection and it was the admin's own.
-    func forgetAdminConnectionIfLost(_ error: any Error) async {
+    /// Closes the connections databases keep between tests, and keeps none from now on.
+    func stopKeepingIdleConnections() async {
+        guard keepsIdleConnections else { return }
+        keepsIdleConnections = false
+        let idle = idleConnections.values
+        idleConnections = [:]
+        for connection in idle { await connection.close() }
+    }
+
+    /// Reacts to an operation's failure: a full server (1040) gets this process's idle connections
+    /// back; a lost connection that was the admin's own is forgotten.
+    func noteFailure(_ error: any Error) async {
         let kind = (error as? any DatabaseDriverError)?.kind ?? (error as? TestEnvError)?.driverErrorKind
+        if kind == .tooManyConnections { await stopKeepingIdleConnections() }
         guard kind == .connectionLost else { return }
         if let admin = try? await admin(), await admin.isReady() { return }
         adminConnection.forget()
@@ -401,6 +424,7 @@ actor MySQLProvider: TestDatabaseProvider {
             do { return try await replacement.value } catch let error as MySQLError
                 where error.kind == .tooManyConnections && ContinuousClock.now < deadline
             {
+                await stopKeepingIdleConnections()
                 try await Task.sleep(for: .milliseconds(Int64.random(in: 50...250)))
             }
         }
