@@ -228,7 +228,8 @@ public actor SQLiteConnection: DatabaseConnection {
         return SQLiteConnection(succeeding: handedOver, configuration: configuration, executor: executor)
     }
 
-    /// Why the last ``reclaim()`` could not undo, for tests of the reuse rules; nil while restorable.
+    /// Why ``reclaim()`` would not undo the changes recorded so far, for tests of the reuse rules;
+    /// nil while it would.
     @_spi(TestEnvDrivers) public var unrestorableBecause: String? { undoLog?.unrestorableBecause }
 
     public func isReady() -> Bool { handle != nil }

@@ -131,7 +131,7 @@ actor MySQLProvider: TestDatabaseProvider {
             created = true
             let connection = try await connectEnvironment(to: name, slot: slot)
             do {
-                let others = !prepared.hasScripts ? [] : try await otherDatabases(than: name, admin: admin)
+                let others = prepared.hasScripts ? try await otherDatabases(than: name, admin: admin) : []
                 try await prepared.load(into: connection, database: name, otherDatabases: others)
                 await connection.acceptSchemaChanges()  // the schema's own DDL is not the test's
                 if tracked { try await registry.markReady(name, admin) }
@@ -264,7 +264,8 @@ actor MySQLProvider: TestDatabaseProvider {
             let connection,
             let successor = await connection.reclaim(database: name)
         {
-            idleConnections[name] = successor
+            // The server may have filled up while the session was reset.
+            if keepsIdleConnections { idleConnections[name] = successor } else { await successor.close() }
             await giveBack(name, fingerprint: fingerprint, schemaChanged: false, closedConnection: successor.connectionID)
             return nil
         }
