@@ -69,11 +69,6 @@ actor DatabasePool {
         apply(state.released(database, reusable: reusable))
     }
 
-    /// Adds a database made outside a request (the first one built, which showed the schema's profile).
-    func adopt(_ database: String) {
-        apply(state.adopt(database))
-    }
-
     /// Waits until the resets and drops started so far have finished.
     func waitForBackgroundWork() async {
         while let (_, work) = background.first { await work.value }
