@@ -59,6 +59,7 @@ import Testing
         let environment = try #require(await failingTest(manager))
         // Any reaper of this run may remove it from now on, so check that it was kept, not that it is still there.
         #expect(await manager.statistics.kept == 1)
+        try await KitTests.waitUntilUnused([environment.databaseName])  // the failed test's connection, closed
         _ = try await manager.reap(dryRun: false)
         #expect(try await KitTests.existingDatabases([environment.databaseName]).isEmpty)
     }

@@ -41,4 +41,20 @@ enum KitTests {
         await admin.close()
         return names.intersection(try rows.map { try $0.decode(String.self, 0) })
     }
+
+    /// Waits (up to five seconds) until no connection is in `names` any more: a closed connection can
+    /// linger in the process list on a loaded machine, and the reaper and resets leave a database
+    /// another connection uses alone — as a later run would not find it.
+    static func waitUntilUnused(_ names: [String]) async throws {
+        guard !names.isEmpty else { return }
+        let admin = try await MySQLTestServer.connect()
+        for _ in 0..<100 {
+            let users = try await admin.get(
+                "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB IN (\(SQLText.placeholders(names.count)))",
+                names.map(DatabaseValue.text))
+            if try users?.decode(Int.self, 0) == 0 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        await admin.close()
+    }
 }

@@ -76,16 +76,7 @@ import Testing
         let altered = try await MySQLTestServer.connect(database: parked[1])
         try await altered.executeScript("CREATE TABLE extra (id INT)")
         await altered.close()
-        // A closed connection can linger in the process list on a loaded machine, and a reset drops a
-        // database another connection uses: wait until these two are gone, as a later run would find them.
-        let admin = try await MySQLTestServer.connect()
-        for _ in 0..<100 {
-            let users = try await admin.get(
-                "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB IN (?, ?)", [.text(parked[0]), .text(parked[1])])
-            if try users?.decode(Int.self, 0) == 0 { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        await admin.close()
+        try await KitTests.waitUntilUnused([parked[0], parked[1]])
         let manager = KitTests.manager { $0.backend = .mysql }
         let schema = Schema(mysql: [.text("CREATE TABLE tag_\(tag) (id INT)", name: "tag.sql")])  // the helper's schema
         var environments: [IsolatedEnvironment] = []
