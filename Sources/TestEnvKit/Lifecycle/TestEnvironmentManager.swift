@@ -171,7 +171,7 @@ extension TestEnvironmentManager {
                 ) { try await provider.acquire(request) }
             } catch {
                 recorder.record(error)
-                await mysql.noteFailure(error)
+                await mysql.forgetAdminConnectionIfLost(error)
                 // A full server (1040) is waited out like the bound, as other processes release connections.
                 let serverFull = Self.kind(of: error) == .tooManyConnections && ContinuousClock.now < waitForSlotsUntil
                 guard Self.kind(of: error)?.isRetryable == true, attempt <= configuration.creationRetries || serverFull, !Task.isCancelled

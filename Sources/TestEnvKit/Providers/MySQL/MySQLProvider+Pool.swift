@@ -184,7 +184,6 @@ extension MySQLProvider {
             // At process exit the exit handler takes over the databases under a running reset: no news.
             guard !ExitParking.isExiting.load(ordering: .sequentiallyConsistent) else { return false }
             statistics.record(error)
-            await noteFailure(error)
             logger.warning("Dropping \(name): resetting it failed: \(error)")
             return false
         }

@@ -160,16 +160,13 @@ actor MySQLProvider: TestDatabaseProvider {
         settings.database = name
         let connection: MySQLConnection
         do {
-            connection = try await MySQLConnection.connect(settings)
-        } catch let error as MySQLError where error.kind == .tooManyConnections {
-            await stopKeepingIdleConnections()
-            throw error
+            connection = try await connect(settings)
         } catch let error as MySQLError where error.kind == .accessDenied && settings.user == RestrictedAccount.user {
             // Another process reset the account's password (its record was removed meanwhile): set it up again, once.
             restrictedAccount.forget()
             settings = try await environmentSettings()
             settings.database = name
-            connection = try await MySQLConnection.connect(settings)
+            connection = try await connect(settings)
         }
         slot.set(killer(of: connection))
         return connection
@@ -291,7 +288,7 @@ actor MySQLProvider: TestDatabaseProvider {
                 )
             } catch {
                 statistics.record(error)
-                await noteFailure(error)
+                await forgetAdminConnectionIfLost(error)
                 if let error = error as? TestEnvError { throw error }
                 throw TestEnvError(
                     .cleanupFailed, "could not remove \(name); the next run's reaper or `DROP DATABASE` removes it",
@@ -378,9 +375,17 @@ actor MySQLProvider: TestDatabaseProvider {
             do { return try await admin() } catch let error as MySQLError
                 where error.kind == .tooManyConnections && ContinuousClock.now < deadline
             {
-                await stopKeepingIdleConnections()
                 try await Task.sleep(for: .milliseconds(Int64.random(in: 50...250)))
             }
+        }
+    }
+
+    /// Every connection this provider opens: a full server (1040) gets this process's idle
+    /// connections back, since other processes sharing it may be waiting for a slot.
+    private func connect(_ settings: MySQLConfiguration) async throws -> MySQLConnection {
+        do { return try await MySQLConnection.connect(settings) } catch let error as MySQLError where error.kind == .tooManyConnections {
+            await stopKeepingIdleConnections()
+            throw error
         }
     }
 
@@ -393,11 +398,9 @@ actor MySQLProvider: TestDatabaseProvider {
         for connection in idle { await connection.close() }
     }
 
-    /// Reacts to an operation's failure: a full server (1040) gets this process's idle connections
-    /// back; a lost connection that was the admin's own is forgotten.
-    func noteFailure(_ error: any Error) async {
+    /// Forgets the admin connection when an operation lost a connection and it was the admin's own.
+    func forgetAdminConnectionIfLost(_ error: any Error) async {
         let kind = (error as? any DatabaseDriverError)?.kind ?? (error as? TestEnvError)?.driverErrorKind
-        if kind == .tooManyConnections { await stopKeepingIdleConnections() }
         guard kind == .connectionLost else { return }
         if let admin = try? await admin(), await admin.isReady() { return }
         adminConnection.forget()
@@ -425,7 +428,6 @@ actor MySQLProvider: TestDatabaseProvider {
             do { return try await replacement.value } catch let error as MySQLError
                 where error.kind == .tooManyConnections && ContinuousClock.now < deadline
             {
-                await stopKeepingIdleConnections()
                 try await Task.sleep(for: .milliseconds(Int64.random(in: 50...250)))
             }
         }
@@ -448,7 +450,7 @@ actor MySQLProvider: TestDatabaseProvider {
         // A server that stops answering must not hang the manager past its operation timeout.
         settings.readTimeout = configuration.operationTimeout
         let seconds = max(1, (lockWait ?? configuration.operationTimeout).components.seconds)
-        let connection = try await MySQLConnection.connect(settings)
+        let connection = try await connect(settings)
         // Pool resets empty tables in any order and TRUNCATE tables that foreign keys reference.
         try await connection.executeScript(
             "SET SESSION lock_wait_timeout = \(seconds), innodb_lock_wait_timeout = \(seconds), foreign_key_checks = 0")
