@@ -37,6 +37,8 @@ public struct MySQLErrorCode: RawRepresentable, Sendable, Hashable, CustomString
     public static let unknownDatabase = MySQLErrorCode(rawValue: 1049)
     /// 1054: no column of that name.
     public static let unknownColumn = MySQLErrorCode(rawValue: 1054)
+    /// 1060: the table has a column of that name already.
+    public static let duplicateColumnName = MySQLErrorCode(rawValue: 1060)
     /// 1062: a `UNIQUE` or `PRIMARY KEY` value is taken.
     public static let duplicateEntry = MySQLErrorCode(rawValue: 1062)
     /// 1064: SQL syntax error.

@@ -208,8 +208,11 @@ final class RowUndoLog {
         return body()
     }
 
-    private func deleteNewestFirst(_ db: OpaquePointer) -> Bool {
-        for key in touchOrder.reversed() {
+    private func deleteNewestFirst(_ db: OpaquePointer) -> Bool { delete(touchOrder.reversed(), db) }
+
+    /// Deletes the rows of `keys`, in that order.
+    private func delete(_ keys: some Sequence<RowKey>, _ db: OpaquePointer) -> Bool {
+        for key in keys {
             guard let shape = shape(of: key.table, db) else { return false }
             sqlite3_bind_int64(shape.delete, 1, key.rowid)
             guard Self.stepOnce(shape.delete) else { return false }
@@ -220,11 +223,7 @@ final class RowUndoLog {
     /// Deletes every touched row, then inserts each one that existed as it was before its first
     /// change; needs foreign keys and triggers off.
     private func restoreRows(_ db: OpaquePointer) -> Bool {
-        for key in touchOrder {
-            guard let shape = shape(of: key.table, db) else { return false }
-            sqlite3_bind_int64(shape.delete, 1, key.rowid)
-            guard Self.stepOnce(shape.delete) else { return false }
-        }
+        guard delete(touchOrder, db) else { return false }
         for key in touchOrder {
             guard case let values?? = before[key], let shape = shape(of: key.table, db) else { continue }
             guard values.count == shape.columnCount else { return false }

@@ -49,7 +49,7 @@ struct DatabaseRegistry: Sendable {
         where !columns.contains(column) {
             do {
                 try await admin.executeScript("ALTER TABLE \(Self.table) ADD COLUMN \(column) \(type) NULL")
-            } catch let error as MySQLError where error.code.rawValue == 1060 {
+            } catch let error as MySQLError where error.code == .duplicateColumnName {
                 // Duplicate column: another process upgraded the table between the read and the ALTER.
             }
         }
