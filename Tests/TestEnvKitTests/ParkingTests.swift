@@ -42,9 +42,25 @@ import Testing
         return Set(try await states(holder.names).filter { $0.value == DatabaseRegistry.parkedState }.keys)
     }
 
-    private func reapEverything(_ names: Set<String> = []) async throws {
+    /// The schema fingerprints recorded for `names`.
+    private func fingerprints(of names: some Sequence<String>) async throws -> Set<String> {
+        let admin = try await MySQLTestServer.connect()
+        var fingerprints: Set<String> = []
+        for name in names {
+            let row = try await admin.get("SELECT fingerprint FROM \(DatabaseRegistry.table) WHERE db_name = ?", [.text(name)])
+            if let fingerprint = try row?.decode(String?.self, 0) { fingerprints.insert(fingerprint) }
+        }
+        await admin.close()
+        return fingerprints
+    }
+
+    /// Drains the parked databases (and parked templates) of the schemas `names` belong to, then reaps.
+    /// Only those schemas: a drain of every schema would also take what tests of other suites park meanwhile.
+    private func reapEverything(_ names: Set<String>) async throws {
         let manager = KitTests.manager { $0.backend = .mysql }
-        _ = try await manager.drainParkedDatabases()
+        for fingerprint in try await fingerprints(of: names) {
+            _ = try await manager.drainParkedDatabases(fingerprint: fingerprint)
+        }
         _ = try await manager.reap(dryRun: false)
     }
 
@@ -91,7 +107,7 @@ import Testing
         #expect(try await KitTests.existingDatabases([parked[1]]).isEmpty, "and it is dropped")
         for env in environments { try await manager.cleanupEnvironment(env) }
         await manager.shutdown()
-        try await reapEverything()
+        try await reapEverything(Set(parked))
     }
 
     @Test("A claimed parked database compares only the reference tables written while it waited, and restores those")
@@ -132,7 +148,7 @@ import Testing
             try await second.cleanupEnvironment(env)
         }
         await second.shutdown()
-        try await reapEverything()
+        try await reapEverything(Set(parked))
     }
 
     @Test("Two processes that start at once never claim the same parked database")
@@ -178,7 +194,9 @@ import Testing
         #expect(try await KitTests.existingDatabases(drained) == drained, "unexpired parked databases are kept by the reaper")
         let status = try await manager.parkedDatabases()
         #expect(drained.isSubset(of: Set(status.map(\.database))))
-        let drain = try await testenv(["pool", "drain"], environment: ["TEST_DB_TYPE": "mysql"])
+        // Only this schema's: tests of other suites park databases meanwhile.
+        let fingerprint = try #require(try await fingerprints(of: drained).first)
+        let drain = try await testenv(["pool", "drain", "--fingerprint", fingerprint], environment: ["TEST_DB_TYPE": "mysql"])
         #expect(drain.status == 0)
         #expect(drain.output.contains("parked databases dropped"))
         #expect(try await KitTests.existingDatabases(drained).isEmpty)
