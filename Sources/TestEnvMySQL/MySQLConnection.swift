@@ -31,6 +31,8 @@ public actor MySQLConnection: DatabaseConnection {
     private var handle: UnsafeMutablePointer<MYSQL>?
     private var statements = PreparedStatementCache<UnsafeMutablePointer<MYSQL_STMT>>()
     private var statementsLost = false
+    /// When the server last answered a command; nil after one lost the connection.
+    private var lastAnswered: ContinuousClock.Instant?
 
     /// The server's version string, for example `10.11.6-MariaDB-0+deb12u1`.
     /// Readable without waiting for the connection, which may be busy with a long statement.
@@ -60,6 +62,7 @@ public actor MySQLConnection: DatabaseConnection {
         self.multipleStatementsAllowed = predecessor.multipleStatementsAllowed
         version.withLock { $0 = predecessor.serverVersion }
         serverConnectionID.store(predecessor.connectionID, ordering: .releasing)
+        lastAnswered = .now  // the predecessor's reset was just answered
     }
 
     /// Connects to the server.
@@ -143,8 +146,14 @@ public actor MySQLConnection: DatabaseConnection {
         }
         // As in close(): MariaDB counts a locked table's changed rows at UNLOCK TABLES.
         if locksTables { _ = mysql_query(handle, "UNLOCK TABLES") }
+        guard mysql_reset_connection(handle) == 0 else {
+            close()
+            return nil
+        }
+        // The reset closed the statements on the server and detached them here: closing them now
+        // frees memory without a packet each.
         statements.removeAll { mysql_stmt_close($0) }
-        guard mysql_reset_connection(handle) == 0, mysql_select_db(handle, database) == 0 else {
+        guard mysql_select_db(handle, database) == 0 else {
             close()
             return nil
         }
@@ -156,9 +165,19 @@ public actor MySQLConnection: DatabaseConnection {
         return MySQLConnection(succeeding: session, configuration: configuration, executor: executor)
     }
 
+    /// Whether the server answers a ping (one round trip).
     public func isReady() -> Bool {
-        guard let handle else { return false }
-        return mysql_ping(handle) == 0
+        guard let handle, mysql_ping(handle) == 0 else { return false }
+        lastAnswered = .now
+        return true
+    }
+
+    /// Whether the connection is usable: without a round trip when the server answered a command
+    /// within `recently` and none lost the connection since; else by a ping. For connections
+    /// handed from task to task, where a ping each time would cost as much as the work.
+    public func isReady(answeredWithin recently: Duration) -> Bool {
+        if handle != nil, let lastAnswered, ContinuousClock.now - lastAnswered < recently { return true }
+        return isReady()
     }
 
     public nonisolated var dialect: SQLDialect { .mysql }
@@ -256,6 +275,7 @@ public actor MySQLConnection: DatabaseConnection {
         guard mysql_real_query(mysql, sql, length) == 0 else {
             throw failure(connectionError(mysql, operation: operation, sql: sql))
         }
+        lastAnswered = .now
         var statementNumber = 1
         while true {
             // Every result must be read, or the next command fails with error 2014.
@@ -287,7 +307,10 @@ public actor MySQLConnection: DatabaseConnection {
     /// forgot them too. They are closed later, by ``forgetStatementsIfLost()``: the failing call may
     /// still be using one.
     private func failure(_ error: MySQLError) -> MySQLError {
-        if error.kind == .connectionLost { statementsLost = true }
+        if error.kind == .connectionLost {
+            statementsLost = true
+            lastAnswered = nil
+        }
         guard let lockConflictNote, error.kind == .deadlock || error.kind == .lockWaitTimeout else { return error }
         var noted = error
         noted.note = lockConflictNote
@@ -354,6 +377,7 @@ extension MySQLConnection {
         guard mysql_stmt_bind_param(statement, parameters.binds) == 0, mysql_stmt_execute(statement) == 0 else {
             throw statementError(statement, operation: "running a statement", sql: sql)
         }
+        lastAnswered = .now
         withExtendedLifetime(parameters) {}
         guard let metadata = mysql_stmt_result_metadata(statement) else {
             let insertID = Int64(bitPattern: mysql_stmt_insert_id(statement))

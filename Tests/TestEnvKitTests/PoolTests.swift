@@ -164,6 +164,31 @@ func recycle(_ env: IsolatedEnvironment, _ pooled: TestEnvironmentManager, schem
         await pooled.shutdown()
     }
 
+    @Test("A kept connection the server ended while it waited is replaced, and the next test gets a working one")
+    func deadIdleConnectionIsReplaced() async throws {
+        let pooled = manager()
+        let env = try await pooled.createIsolatedEnvironment(schema: poolSchema)
+        let id = try #require(try await env.connection.get("SELECT CONNECTION_ID()")?.decode(Int64.self, 0))
+        try await pooled.cleanupEnvironment(env)
+        await pooled.waitForBackgroundWork()
+        let admin = try await MySQLTestServer.connect()
+        try await admin.run("KILL CONNECTION \(id)")
+        await admin.close()
+        // Past the moment in which a connection that just answered is trusted without a ping.
+        try await Task.sleep(for: MySQLProvider.recentAnswer + .milliseconds(100))
+        var taken: [IsolatedEnvironment] = []
+        while taken.last?.databaseName != env.databaseName, taken.count <= 4 {
+            taken.append(try await pooled.createIsolatedEnvironment(schema: poolSchema))
+        }
+        let next = try #require(taken.last)
+        #expect(next.databaseName == env.databaseName, "the pool should hand out the recycled database")
+        let row = try #require(try await next.connection.get("SELECT CONNECTION_ID(), DATABASE()"))
+        #expect(try row.decode(Int64.self, 0) != id, "a new connection, not the killed one")
+        #expect(try row.decode(String.self, 1) == next.databaseName)
+        for env in taken { try await pooled.cleanupEnvironment(env) }
+        await pooled.shutdown()
+    }
+
     @Test("A database whose schema the test changed is dropped, never handed out again")
     func schemaChangeIsNotRecycled() async throws {
         let pooled = manager()

@@ -173,6 +173,8 @@ extension MySQLDriverTests {
             let afterKill = await capture { try await idle.run("SELECT 1") }.failure as? MySQLError
             #expect(afterKill?.kind == .connectionLost)
             #expect(await idle.isReady() == false)
+            #expect(await idle.isReady(answeredWithin: .seconds(3600)) == false, "a lost connection is not trusted for its last answer")
+            #expect(await busy.isReady(answeredWithin: .seconds(3600)) == false)
             for connection in [admin, busy, idle] { await connection.close() }
         }
 

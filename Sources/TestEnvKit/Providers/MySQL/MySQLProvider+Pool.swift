@@ -44,8 +44,8 @@ extension MySQLProvider {
     /// The connection the database's last test left, when it still answers.
     private func idleConnection(to name: String, slot: InterruptSlot) async -> MySQLConnection? {
         guard let connection = idleConnections.removeValue(forKey: name) else { return nil }
-        // One round trip against a new connection's handshake: a server restart or wait_timeout may have ended it.
-        guard await connection.isReady() else {
+        // A server restart or wait_timeout may have ended it: a ping, unless it answered a moment ago (its reset at release).
+        guard await connection.isReady(answeredWithin: MySQLProvider.recentAnswer) else {
             await connection.close()
             return nil
         }

@@ -406,6 +406,10 @@ actor MySQLProvider: TestDatabaseProvider {
         adminConnection.forget()
     }
 
+    /// A connection the server answered within this long is used without a ping first: between
+    /// tests, a ping per handover would cost as much as the handover.
+    static let recentAnswer = Duration.seconds(1)
+
     /// One of the connections that reset pooled databases, in turn: two, so resets use both
     /// cores of a small machine and never queue behind the admin connection's CREATE and DROP.
     func resetConnection() async throws -> MySQLConnection {
@@ -415,7 +419,7 @@ actor MySQLProvider: TestDatabaseProvider {
         let task = resetConnections[slot]
         do {
             let connection = try await task.value
-            if await connection.isReady() { return connection }
+            if await connection.isReady(answeredWithin: Self.recentAnswer) { return connection }
         } catch {}
         // Lost or never opened: open it again, unless another caller did (or shutdown cleared the list).
         // A full server (1040) is waited out as for the admin connection: a reset beats a rebuild.
