@@ -111,14 +111,60 @@ public enum ImplicitCommit {
         return min(index, end)
     }
 
-    /// The first `count` words of `sql`, upper-cased, skipping leading comments and `=` signs.
-    private static func leadingWords(_ sql: String, count: Int) -> [String] {
+    /// The first `count` words of `sql`, upper-cased, skipping leading comments and `=` signs. Every
+    /// statement a connection runs is reviewed by its leading words, so they are read as UTF-8 bytes;
+    /// text outside ASCII before the last word is read as characters (``unicodeLeadingWords(_:count:)``).
+    static func leadingWords(_ sql: String, count: Int) -> [String] {
+        var sql = sql
+        return sql.withUTF8 { asciiLeadingWords($0, count: count) } ?? unicodeLeadingWords(sql, count: count)
+    }
+
+    /// ``leadingWords(_:count:)`` of ASCII text; nil at the first byte outside ASCII.
+    private static func asciiLeadingWords(_ bytes: UnsafeBufferPointer<UInt8>, count: Int) -> [String]? {
+        let (dash, hash, slash, star, bang, newline) = (
+            UInt8(ascii: "-"), UInt8(ascii: "#"), UInt8(ascii: "/"), UInt8(ascii: "*"), UInt8(ascii: "!"), UInt8(ascii: "\n")
+        )
+        var words: [String] = []
+        var current: [UInt8] = []
+        var index = 0
+        let end = bytes.count
+        func follows(_ byte: UInt8, at position: Int) -> Bool { position < end && bytes[position] == byte }
+        while index < end, words.count < count {
+            let byte = bytes[index]
+            if (byte == dash && follows(dash, at: index + 1)) || byte == hash {
+                while index < end, bytes[index] != newline { index += 1 }
+                continue
+            }
+            if byte == slash, follows(star, at: index + 1), !follows(bang, at: index + 2) {
+                index += 2
+                while index < end, !(bytes[index] == star && follows(slash, at: index + 1)) { index += 1 }
+                index = min(end, index + 2)
+                continue
+            }
+            guard byte < 0x80 else { return nil }
+            index += 1
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): current.append(byte - 32)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "_"): current.append(byte)
+            default:
+                if !current.isEmpty {
+                    words.append(String(decoding: current, as: UTF8.self))
+                    current.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+        if !current.isEmpty, words.count < count { words.append(String(decoding: current, as: UTF8.self)) }
+        return words
+    }
+
+    /// ``leadingWords(_:count:)`` by characters: a letter is whatever Unicode calls one.
+    static func unicodeLeadingWords(_ sql: String, count: Int) -> [String] {
         var words: [String] = []
         var current = ""
         var rest = Substring(sql)
         while let character = rest.first, words.count < count {
             if rest.hasPrefix("--") || rest.hasPrefix("#") {
-                rest = rest.drop { $0 != "\n" }
+                rest = rest.drop { $0 != "\n" && $0 != "\r\n" }
                 continue
             }
             if rest.hasPrefix("/*"), !rest.hasPrefix("/*!") {

@@ -1,5 +1,6 @@
-import TestEnvCore
 import Testing
+
+@testable import TestEnvCore
 
 @Suite struct ImplicitCommitTests {
     @Test(
@@ -31,5 +32,30 @@ import Testing
         #expect(ImplicitCommit.firstCommittingStatement(in: "# it's fine\nINSERT INTO t VALUES ('a;DROP TABLE t');") == nil)
         #expect(ImplicitCommit.firstCommittingStatement(in: "INSERT INTO t VALUES (1); /* ; */ SELECT 1") == nil)
         #expect(ImplicitCommit.firstStatement(in: "SELECT 1;\n  CREATE VIEW v AS SELECT 1", where: ImplicitCommit.changesSchema) != nil)
+    }
+}
+
+@Suite struct LeadingWordsTests {
+    @Test("Leading words read as bytes equal those read as characters, for comments, quotes, mixed case and text outside ASCII")
+    func bytesMatchCharacters() {
+        let pieces = [
+            "create", "TEMPORARY", "Table", "lock", "tables", "_x", " ", "\n", "\t", "(", ")", "=", ";", "'", "\"", "`", "--", "-", "#",
+            "/*", "*/", "/*!", "!", "*", "/", "1", "café", "naïve", "ÉTÉ", "\u{00A0}", "日本", "set", "autocommit",
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let sql = (0..<Int.random(in: 0...12, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            for count in 1...3 {
+                #expect(
+                    ImplicitCommit.leadingWords(sql, count: count) == ImplicitCommit.unicodeLeadingWords(sql, count: count),
+                    "\(sql.debugDescription), \(count) words")
+            }
+        }
+    }
+
+    @Test("A comment ends at a line feed, also after a carriage return")
+    func commentEndsAtLineFeed() {
+        #expect(ImplicitCommit.leadingWords("-- note\r\nCREATE TABLE t (v INT)", count: 2) == ["CREATE", "TABLE"])
+        #expect(ImplicitCommit.changesSchema("# note\r\nDROP TABLE t"))
     }
 }
