@@ -17,12 +17,14 @@ struct SeedingBenchmark {
         var createLists: [Double] = []
         var ceilings: [Double] = []
         for round in 0..<repeats {
-            if round % 2 == 0 {
-                createLists.append(try await timeCreateList(rows))
-                ceilings.append(try await timeServerCeiling(rows))
-            } else {
-                ceilings.append(try await timeServerCeiling(rows))
-                createLists.append(try await timeCreateList(rows))
+            for measuresCreateList in round % 2 == 0 ? [true, false] : [false, true] {
+                // The last measurement's database is reset in the background: not during this one.
+                await manager.waitForBackgroundWork()
+                if measuresCreateList {
+                    createLists.append(try await timeCreateList(rows))
+                } else {
+                    ceilings.append(try await timeServerCeiling(rows))
+                }
             }
         }
         let createList = percentile(createLists, 0.5)
