@@ -8,17 +8,21 @@ import Testing
     @Test("The run report counts this process's environments and encodes the documented keys")
     func inProcessShape() async throws {
         let manager = KitTests.manager()
-        try await withIsolatedEnvironment(manager: manager) { _ in }
+        let mode = try await withIsolatedEnvironment(manager: manager) { env in "\(env.backend.rawValue) \(env.isolation.rawValue)" }
         let report = RunRecorder.report()
         #expect(report.environments.created >= 1)
         #expect(report.acquire.count >= 1)
+        #expect(report.acquireByMode.values.map(\.count).reduce(0, +) == report.acquire.count, "the modes split every acquire")
+        #expect(report.acquireByMode[mode] != nil, "\(report.acquireByMode.keys.sorted())")
         let object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any])
         #expect(Set(object.keys) == RunReportTests.keys)
         #expect(report.summary.hasPrefix("TestEnvKit: "))
     }
 
     static let keys: Set<String> = [
-        "backend", "backends", "requested_backend", "fallback_reason", "environments", "acquire_ms", "admission_wait_ms", "slowest",
+        "backend", "backends", "requested_backend", "fallback_reason", "environments", "acquire_ms", "acquire_ms_by_mode",
+        "admission_wait_ms",
+        "slowest",
         "errors_by_kind", "kept",
         "leak_check", "pid", "finished_at",
     ]
@@ -38,6 +42,9 @@ import Testing
         #expect(object["backend"] as? String == "mysql")
         let acquire = try #require(object["acquire_ms"] as? [String: Any])
         #expect(Set(acquire.keys) == ["count", "p50", "p99"])
+        let byMode = try #require(object["acquire_ms_by_mode"] as? [String: [String: Any]])
+        #expect(byMode["mysql pooled"] != nil && byMode["mysql fresh"] != nil, "\(byMode.keys.sorted())")
+        #expect(byMode.values.map { $0["count"] as? Int ?? 0 }.reduce(0, +) == acquire["count"] as? Int, "the modes split every acquire")
         let leakCheck = try #require(object["leak_check"] as? [String: Any])
         #expect(leakCheck["ok"] as? Bool == true, "leak check: \(leakCheck)")
         #expect((leakCheck["live_environments"] as? [String])?.isEmpty == true)

@@ -12,6 +12,7 @@ import Synchronization
 /// {"backend": "mysql", "backends": {"mysql": 180}, "requested_backend": "mysql", "fallback_reason": null,
 ///  "environments": {"created": 180, "reused": 150, "recycled": 149, "discarded": 1, "removed": 178, "kept": 2, "by_fallback": 0},
 ///  "acquire_ms": {"count": 180, "p50": 0.9, "p99": 31.0},
+///  "acquire_ms_by_mode": {"mysql fresh": {"count": 30, "p50": 24.0, "p99": 31.0}, "mysql pooled": {"count": 150, "p50": 0.8, "p99": 12.0}},
 ///  "admission_wait_ms": {"count": 40, "p50": 0.0, "p99": 120.0},
 ///  "slowest": [{"database": "test_…", "test": "signUp() (AppTests/SignUpTests.swift:12)", "acquire_ms": 31.0}],
 ///  "errors_by_kind": {"syntax": 1},
@@ -19,6 +20,9 @@ import Synchronization
 ///  "leak_check": {"ok": true, "live_environments": [], "pooled_not_dropped": [], "undroppable": []},
 ///  "pid": 4242, "finished_at": "2026-11-23T14:00:00Z"}
 /// ```
+///
+/// `acquire_ms_by_mode` splits `acquire_ms` by backend and isolation mode (`pooled`, `fresh`,
+/// `transaction`): a run's p50 is mostly that of its most common mode.
 ///
 /// `leak_check.ok` is false when an environment was never cleaned up or the exit handler could
 /// neither park nor drop a pooled database. `leak_check.undroppable` names databases the server
@@ -98,6 +102,8 @@ public struct RunReport: Sendable, Encodable {
     public var fallbackReason: String?
     public var environments = Environments()
     public var acquire = Acquire()
+    /// ``acquire`` per backend and isolation mode, keyed `"mysql pooled"`, `"sqlite fresh"` and so on.
+    public var acquireByMode: [String: Acquire] = [:]
     /// How long requests waited for a place under the bound on environments held at once, before
     /// ``acquire`` began (see ``TestEnvConfiguration/maxConcurrentEnvironments``).
     public var admissionWait = Acquire()
@@ -114,6 +120,7 @@ public struct RunReport: Sendable, Encodable {
         case fallbackReason = "fallback_reason"
         case environments
         case acquire = "acquire_ms"
+        case acquireByMode = "acquire_ms_by_mode"
         case admissionWait = "admission_wait_ms"
         case slowest
         case errorsByKind = "errors_by_kind"
@@ -131,6 +138,7 @@ public struct RunReport: Sendable, Encodable {
         try container.encode(fallbackReason, forKey: .fallbackReason)
         try container.encode(environments, forKey: .environments)
         try container.encode(acquire, forKey: .acquire)
+        try container.encode(acquireByMode, forKey: .acquireByMode)
         try container.encode(admissionWait, forKey: .admissionWait)
         try container.encode(slowest, forKey: .slowest)
         try container.encode(errorsByKind, forKey: .errorsByKind)
@@ -148,9 +156,13 @@ public struct RunReport: Sendable, Encodable {
             errorsByKind.isEmpty
             ? "no errors" : errorsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         let leaks = leakCheck.liveEnvironments.count + leakCheck.pooledNotDropped.count
+        let modes = acquireByMode.sorted { $0.value.count > $1.value.count }.map {
+            "\($0.key) \($0.value.count): p50 \(String(format: "%.2f", $0.value.p50)) ms"
+        }
+        let byMode = modes.count > 1 ? " [\(modes.joined(separator: ", "))]" : ""
         return
             "TestEnvKit: \(environments.created) environments (\(used.isEmpty ? "none" : used)\(fallback); \(environments.reused) from a pool), "
-            + "acquire p50 \(String(format: "%.2f", acquire.p50)) ms p99 \(String(format: "%.2f", acquire.p99)) ms "
+            + "acquire p50 \(String(format: "%.2f", acquire.p50)) ms p99 \(String(format: "%.2f", acquire.p99)) ms\(byMode) "
             + "(after waiting for a place: p50 \(String(format: "%.2f", admissionWait.p50)) ms), \(errors), "
             + "\(kept.count) kept, leak check \(leakCheck.ok ? "ok" : "FAILED: \(leaks) left")"
     }
@@ -160,7 +172,7 @@ public struct RunReport: Sendable, Encodable {
 enum RunRecorder {
     private struct State {
         var statistics: [UUID: EnvironmentStatistics] = [:]
-        var acquires: [(database: String, test: String?, milliseconds: Double)] = []
+        var acquires: [(database: String, test: String?, mode: String, milliseconds: Double)] = []
         var admissionWaits: [Double] = []
         var backends: [String: Int] = [:]
         var requestedBackend: String?
@@ -194,7 +206,8 @@ enum RunRecorder {
             Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         }
         state.withLock { state in
-            state.acquires.append((environment.databaseName, environment.label, milliseconds(duration)))
+            let mode = "\(environment.backend.rawValue) \(environment.isolation.rawValue)"
+            state.acquires.append((environment.databaseName, environment.label, mode, milliseconds(duration)))
             state.admissionWaits.append(milliseconds(waited))
             state.backends[environment.backend.rawValue, default: 0] += 1
             state.requestedBackend = environment.requestedBackend.rawValue
@@ -237,10 +250,9 @@ enum RunRecorder {
                 report.environments.byFallback += statistics.createdByFallback
                 report.errorsByKind.merge(statistics.errorsByKind, uniquingKeysWith: +)
             }
-            let sorted = state.acquires.map(\.milliseconds).sorted()
-            report.acquire = RunReport.Acquire(count: sorted.count, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99))
-            let waits = state.admissionWaits.sorted()
-            report.admissionWait = RunReport.Acquire(count: waits.count, p50: percentile(waits, 0.5), p99: percentile(waits, 0.99))
+            report.acquire = distribution(state.acquires.map(\.milliseconds))
+            report.acquireByMode = Dictionary(grouping: state.acquires, by: \.mode).mapValues { distribution($0.map(\.milliseconds)) }
+            report.admissionWait = distribution(state.admissionWaits)
             report.slowest = state.acquires.sorted { $0.milliseconds > $1.milliseconds }.prefix(5).map {
                 RunReport.Slow(database: $0.database, test: $0.test, acquireMilliseconds: $0.milliseconds)
             }
@@ -251,6 +263,11 @@ enum RunRecorder {
             report.finishedAt = ISO8601DateFormatter().string(from: Date())
             return report
         }
+    }
+
+    private static func distribution(_ milliseconds: [Double]) -> RunReport.Acquire {
+        let sorted = milliseconds.sorted()
+        return RunReport.Acquire(count: sorted.count, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99))
     }
 
     private static func percentile(_ sorted: [Double], _ fraction: Double) -> Double {
