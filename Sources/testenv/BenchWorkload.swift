@@ -64,28 +64,62 @@ struct BenchWorkload: Sendable {
         }
         return Step(
             table: table, insert: insert,
-            values: { seed in
-                (0..<rowsPerTable).flatMap { index in columns.map { value(for: $0, unique: seed * 10 + index) } }
+            values: { [kinds = columns.map(ValueKind.init)] seed in
+                (0..<rowsPerTable).flatMap { index in kinds.map { $0.value(unique: seed * 10 + index) } }
             },
             count: "SELECT COUNT(*) FROM \(quote(table))")
     }
 
-    /// A value of the column's type, unique per `unique` where the type allows.
-    private static func value(for column: Column, unique: Int) -> DatabaseValue {
-        let type = column.type.lowercased()
-        let key = 1_000_000_000 + unique
-        if let first = column.enumFirst { return .text(first) }
-        if type.contains("tinyint") || type == "bit" || type == "bool" || type == "boolean" { return .integer(Int64(unique % 100)) }
-        if type.contains("smallint") { return .integer(Int64(unique % 30_000)) }
-        if type.contains("int") { return .integer(Int64(key)) }
-        if ["decimal", "numeric", "float", "double", "real"].contains(where: type.contains) { return .integer(Int64(unique % 1000)) }
-        if type.contains("datetime") || type.contains("timestamp") { return .text("2024-01-02 03:04:05") }
-        if type.contains("date") { return .text("2024-01-02") }
-        if type.contains("time") { return .text("01:02:03") }
-        if type.contains("year") { return .integer(2024) }
-        if type.contains("json") { return .text("{}") }
-        if type.contains("blob") || type.contains("binary") { return .blob(Array("b\(key)".utf8.prefix(column.maxLength ?? 64))) }
-        return .text(String("b\(key)".prefix(column.maxLength ?? 64)))
+    /// How a column gets its values: decided once per column from its type, since every test of a
+    /// suite run generates values, and the floor's tests too.
+    private enum ValueKind {
+        case fixed(DatabaseValue)
+        case modulo(Int64)
+        case key
+        case blob(maxLength: Int)
+        case text(maxLength: Int)
+
+        init(_ column: Column) {
+            let type = column.type.lowercased()
+            let maxLength = column.maxLength ?? 64
+            if let first = column.enumFirst {
+                self = .fixed(.text(first))
+            } else if type.contains("tinyint") || type == "bit" || type == "bool" || type == "boolean" {
+                self = .modulo(100)
+            } else if type.contains("smallint") {
+                self = .modulo(30_000)
+            } else if type.contains("int") {
+                self = .key
+            } else if ["decimal", "numeric", "float", "double", "real"].contains(where: type.contains) {
+                self = .modulo(1000)
+            } else if type.contains("datetime") || type.contains("timestamp") {
+                self = .fixed(.text("2024-01-02 03:04:05"))
+            } else if type.contains("date") {
+                self = .fixed(.text("2024-01-02"))
+            } else if type.contains("time") {
+                self = .fixed(.text("01:02:03"))
+            } else if type.contains("year") {
+                self = .fixed(.integer(2024))
+            } else if type.contains("json") {
+                self = .fixed(.text("{}"))
+            } else if type.contains("blob") || type.contains("binary") {
+                self = .blob(maxLength: maxLength)
+            } else {
+                self = .text(maxLength: maxLength)
+            }
+        }
+
+        /// A value of the column's type, unique per `unique` where the type allows.
+        func value(unique: Int) -> DatabaseValue {
+            let key = 1_000_000_000 + unique
+            switch self {
+            case .fixed(let value): return value
+            case .modulo(let modulo): return .integer(Int64(unique) % modulo)
+            case .key: return .integer(Int64(key))
+            case .blob(let maxLength): return .blob(Array("b\(key)".utf8.prefix(maxLength)))
+            case .text(let maxLength): return .text(String("b\(key)".prefix(maxLength)))
+            }
+        }
     }
 
     private static func mysqlTables(_ env: IsolatedEnvironment) async throws -> [(String, [Column])] {
