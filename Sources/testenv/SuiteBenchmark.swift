@@ -4,9 +4,10 @@ import TestEnvMySQL
 
 /// `testenv bench --workload suite`: what a test runner does — N tests started at once in one
 /// process, each the usual lifecycle (acquire, write a few rows, read them back, release) — in
-/// each isolation mode, against the floor: the same tests on one shared database, run first and
-/// again last; the faster of the two counts, since noise (a server still purging the last mode's
-/// drops) only ever slows a run down. Overhead per test = (wall − floor wall) / N.
+/// each isolation mode, against the floor: the same tests on one shared database (on MySQL through
+/// as many connections as the other modes hold environments), run first and again last; the faster
+/// of the two counts, since noise (a server still purging the last mode's drops) only ever slows a
+/// run down. Overhead per test = (wall − floor wall) / N.
 ///
 /// `pooled_cold` starts with nothing parked for the schema; `pooled_warm` is a second manager after
 /// the first parked its databases, as a second `swift test` finds them. Errors are counted per mode
@@ -84,17 +85,33 @@ struct SuiteBenchmark {
         _ = try await manager(.pooled).drainParkedDatabases(fingerprint: fingerprint.value)
     }
 
-    /// The same tests on one shared database: no isolation at all.
+    /// The same tests on one shared database: no isolation at all. On MySQL the tests share as many
+    /// connections as the other modes hold environments at once, the way an application's connection
+    /// pool would serve them (one connection would queue every statement behind the others', and a
+    /// mode doing more work could beat it); SQLite writes one at a time anyway, through one connection.
     private func measureFloor(_ workload: BenchWorkload) async throws -> Double {
         let manager = manager(.pooled)
         let env = try await manager.createIsolatedEnvironment(schema: schema)
+        var connections = [env.connection]
+        if env.backend == .mysql {
+            let count = configuration.maxConcurrentEnvironments ?? TestEnvConfiguration.defaultEnvironmentLimit
+            for _ in 1..<max(1, count) { connections.append(try await env.connect()) }
+        }
+        let shared = SharedConnections(connections)
         let progress = TerminalProgress("\(configuration.backend) suite: floor", total: tests)
         let clock = ContinuousClock()
         let start = clock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for test in 0..<tests {
                 group.addTask {
-                    try await workload.run(on: env.connection, seed: test, checked: false)
+                    let connection = await shared.take()
+                    do {
+                        try await workload.run(on: connection, seed: test, checked: false)
+                    } catch {
+                        await shared.put(connection)
+                        throw error
+                    }
+                    await shared.put(connection)
                     progress.advance()
                 }
             }
@@ -102,6 +119,7 @@ struct SuiteBenchmark {
         }
         let wall = (clock.now - start).seconds
         progress.finish()
+        for connection in connections.dropFirst() { await connection.close() }
         try await manager.cleanupEnvironment(env)
         await manager.shutdown()
         return wall
@@ -144,5 +162,27 @@ struct SuiteBenchmark {
         progress.finish()
         await manager.shutdown(parking: parking)
         return (wall, errors)
+    }
+}
+
+/// Connections the floor's tests take in turn: each test has one to itself while it runs, as from
+/// an application's connection pool.
+private actor SharedConnections {
+    private var free: [any DatabaseConnection]
+    private var waiting: [CheckedContinuation<any DatabaseConnection, Never>] = []
+
+    init(_ connections: [any DatabaseConnection]) { free = connections }
+
+    func take() async -> any DatabaseConnection {
+        if let connection = free.popLast() { return connection }
+        return await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func put(_ connection: any DatabaseConnection) {
+        if waiting.isEmpty {
+            free.append(connection)
+        } else {
+            waiting.removeFirst().resume(returning: connection)
+        }
     }
 }
