@@ -111,77 +111,40 @@ public enum ImplicitCommit {
         return min(index, end)
     }
 
-    /// The first `count` words of `sql`, upper-cased, skipping leading comments and `=` signs. Every
-    /// statement a connection runs is reviewed by its leading words, so they are read as UTF-8 bytes;
-    /// text outside ASCII before the last word is read as characters (``unicodeLeadingWords(_:count:)``).
+    /// The first `count` words of `sql`, upper-cased (ASCII letters), by ``SQLLexer``'s MySQL rules,
+    /// as the server reads them: comments separate words and are skipped (a `#` or `-- ` comment up to
+    /// its line feed), an executable comment (`/*!`, `/*M!` and a version) is read as SQL, quoted text
+    /// is no word, and a word is a run of ``SQLLexer/isWordByte(_:)`` bytes. Every statement a
+    /// connection runs is reviewed this way, so only its first 512 bytes are copied unless comments fill them.
     static func leadingWords(_ sql: String, count: Int) -> [String] {
-        var sql = sql
-        return sql.withUTF8 { asciiLeadingWords($0, count: count) } ?? unicodeLeadingWords(sql, count: count)
+        let utf8 = sql.utf8
+        if utf8.count > 512, let words = leadingWords(Array(utf8.prefix(512)), count: count, isWhole: false) { return words }
+        return leadingWords(Array(utf8), count: count, isWhole: true) ?? []
     }
 
-    /// ``leadingWords(_:count:)`` of ASCII text; nil at the first byte outside ASCII.
-    private static func asciiLeadingWords(_ bytes: UnsafeBufferPointer<UInt8>, count: Int) -> [String]? {
-        let (dash, hash, slash, star, bang, newline) = (
-            UInt8(ascii: "-"), UInt8(ascii: "#"), UInt8(ascii: "/"), UInt8(ascii: "*"), UInt8(ascii: "!"), UInt8(ascii: "\n")
-        )
+    /// ``leadingWords(_:count:)`` of `bytes`; nil when they are a prefix (not `isWhole`) that ended
+    /// before `count` whole words.
+    private static func leadingWords(_ bytes: [UInt8], count: Int, isWhole: Bool) -> [String]? {
         var words: [String] = []
-        var current: [UInt8] = []
         var index = 0
-        let end = bytes.count
-        func follows(_ byte: UInt8, at position: Int) -> Bool { position < end && bytes[position] == byte }
-        while index < end, words.count < count {
-            let byte = bytes[index]
-            if (byte == dash && follows(dash, at: index + 1)) || byte == hash {
-                while index < end, bytes[index] != newline { index += 1 }
-                continue
-            }
-            if byte == slash, follows(star, at: index + 1), !follows(bang, at: index + 2) {
-                index += 2
-                while index < end, !(bytes[index] == star && follows(slash, at: index + 1)) { index += 1 }
-                index = min(end, index + 2)
-                continue
-            }
-            guard byte < 0x80 else { return nil }
-            index += 1
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): current.append(byte - 32)
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "_"): current.append(byte)
-            default:
-                if !current.isEmpty {
-                    words.append(String(decoding: current, as: UTF8.self))
-                    current.removeAll(keepingCapacity: true)
-                }
+        while index < bytes.count, words.count < count {
+            if let content = lexer.executableCommentContent(bytes, at: index) {
+                index = content
+            } else if let after = lexer.endOfComment(bytes, at: index) {
+                index = after
+            } else if lexer.isQuote(bytes[index]) {
+                index = lexer.endOfQuoted(bytes, from: index)
+            } else if SQLLexer.isWordByte(bytes[index]) {
+                var end = index
+                while end < bytes.count, SQLLexer.isWordByte(bytes[end]) { end += 1 }
+                if end == bytes.count, !isWhole { return nil }  // the word may go on past the prefix
+                words.append(String(decoding: bytes[index..<end].map { (0x61...0x7A).contains($0) ? $0 - 0x20 : $0 }, as: UTF8.self))
+                index = end
+            } else {
+                index += 1
             }
         }
-        if !current.isEmpty, words.count < count { words.append(String(decoding: current, as: UTF8.self)) }
-        return words
-    }
-
-    /// ``leadingWords(_:count:)`` by characters: a letter is whatever Unicode calls one.
-    static func unicodeLeadingWords(_ sql: String, count: Int) -> [String] {
-        var words: [String] = []
-        var current = ""
-        var rest = Substring(sql)
-        while let character = rest.first, words.count < count {
-            if rest.hasPrefix("--") || rest.hasPrefix("#") {
-                rest = rest.drop { $0 != "\n" && $0 != "\r\n" }
-                continue
-            }
-            if rest.hasPrefix("/*"), !rest.hasPrefix("/*!") {
-                rest = rest.dropFirst(2)
-                if let end = rest.firstRange(of: "*/") { rest = rest[end.upperBound...] } else { rest = "" }
-                continue
-            }
-            rest = rest.dropFirst()
-            if character.isLetter || character == "_" {
-                current.append(character)
-            } else if !current.isEmpty {
-                words.append(current.uppercased())
-                current = ""
-            }
-        }
-        if !current.isEmpty, words.count < count { words.append(current.uppercased()) }
-        return words
+        return words.count < count && !isWhole ? nil : words
     }
 }
 

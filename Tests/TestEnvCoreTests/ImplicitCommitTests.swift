@@ -36,26 +36,40 @@ import Testing
 }
 
 @Suite struct LeadingWordsTests {
-    @Test("Leading words read as bytes equal those read as characters, for comments, quotes, mixed case and text outside ASCII")
-    func bytesMatchCharacters() {
-        let pieces = [
-            "create", "TEMPORARY", "Table", "lock", "tables", "_x", " ", "\n", "\t", "(", ")", "=", ";", "'", "\"", "`", "--", "-", "#",
-            "/*", "*/", "/*!", "!", "*", "/", "1", "café", "naïve", "ÉTÉ", "\u{00A0}", "日本", "set", "autocommit",
-        ]
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<20_000 {
-            let sql = (0..<Int.random(in: 0...12, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
-            for count in 1...3 {
-                #expect(
-                    ImplicitCommit.leadingWords(sql, count: count) == ImplicitCommit.unicodeLeadingWords(sql, count: count),
-                    "\(sql.debugDescription), \(count) words")
-            }
-        }
+    @Test(
+        "Statements are classified by their leading words as MariaDB reads them: comments separate words, executable comments are SQL",
+        arguments: [
+            ("#\u{301}x\nDROP TABLE café", true),  // a combining mark after `#` is still in the comment
+            ("/*\u{301} x */ DROP TABLE café", true),
+            ("DROP/**/TABLE t", true),  // a comment separates words
+            ("/*M!100000 DROP TABLE t */", true),  // executable: MariaDB runs it
+            ("/*!40101 ALTER TABLE t ADD COLUMN w INT */", true),
+            ("-- note\r\nCREATE TABLE t (v INT)", true),  // the comment ends at the line feed
+            ("# note\r\nRENAME TABLE a TO b", true),
+            ("/* unterminated DROP TABLE t", false),
+            ("-- DROP TABLE t", false),
+            ("SELECT 'DROP TABLE t'", false),
+            ("CREATE/* x */TEMPORARY TABLE t (v INT)", false),
+        ])
+    func schemaChanges(sql: String, changes: Bool) {
+        #expect(ImplicitCommit.changesSchema(sql) == changes)
+        #expect(ImplicitCommit.causedBy(sql) == changes)
     }
 
-    @Test("A comment ends at a line feed, also after a carriage return")
-    func commentEndsAtLineFeed() {
-        #expect(ImplicitCommit.leadingWords("-- note\r\nCREATE TABLE t (v INT)", count: 2) == ["CREATE", "TABLE"])
-        #expect(ImplicitCommit.changesSchema("# note\r\nDROP TABLE t"))
+    @Test("LOCK TABLES is found through comments between its words")
+    func locksThroughComments() {
+        #expect(ImplicitCommit.locksTables("LOCK/**/TABLES t WRITE"))
+        #expect(ImplicitCommit.locksTables("/*!40000 LOCK TABLE t WRITE */"))
+        #expect(!ImplicitCommit.locksTables("SELECT GET_LOCK('tables', 0)"))
+    }
+
+    @Test("Leading comments longer than the first 512 bytes, and a word across that boundary, are read whole")
+    func longLeadingComments() {
+        let comment = "/* " + String(repeating: "x", count: 600) + " */ "
+        #expect(ImplicitCommit.changesSchema(comment + "DROP TABLE t"))
+        let padding = "/* " + String(repeating: "y", count: 502) + " */ "  // ALTER spans bytes 509 to 514
+        #expect(padding.utf8.count == 509)
+        #expect(ImplicitCommit.leadingWords(padding + "ALTER TABLE t ADD COLUMN w INT", count: 2) == ["ALTER", "TABLE"])
+        #expect(ImplicitCommit.leadingWords("insert into t values (1)", count: 3) == ["INSERT", "INTO", "T"])
     }
 }
