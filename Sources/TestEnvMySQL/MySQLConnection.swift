@@ -167,7 +167,10 @@ public actor MySQLConnection: DatabaseConnection {
 
     /// Whether the server answers a ping (one round trip).
     public func isReady() -> Bool {
-        guard let handle, mysql_ping(handle) == 0 else { return false }
+        guard let handle, mysql_ping(handle) == 0 else {
+            lastAnswered = nil
+            return false
+        }
         lastAnswered = .now
         return true
     }

@@ -48,7 +48,8 @@ import Testing
         var fingerprints: Set<String> = []
         for name in names {
             let row = try await admin.get("SELECT fingerprint FROM \(DatabaseRegistry.table) WHERE db_name = ?", [.text(name)])
-            if let fingerprint = try row?.decode(String?.self, 0) { fingerprints.insert(fingerprint) }
+            // Never "": a drain takes every fingerprint that starts with it.
+            if let fingerprint = try row?.decode(String?.self, 0), !fingerprint.isEmpty { fingerprints.insert(fingerprint) }
         }
         await admin.close()
         return fingerprints

@@ -167,9 +167,13 @@ func recycle(_ env: IsolatedEnvironment, _ pooled: TestEnvironmentManager, schem
     @Test("A kept connection the server ended while it waited is replaced, and the next test gets a working one")
     func deadIdleConnectionIsReplaced() async throws {
         let pooled = manager()
-        let env = try await pooled.createIsolatedEnvironment(schema: poolSchema)
-        let id = try #require(try await env.connection.get("SELECT CONNECTION_ID()")?.decode(Int64.self, 0))
-        try await pooled.cleanupEnvironment(env)
+        let first = try await pooled.createIsolatedEnvironment(schema: poolSchema)
+        let id = try #require(try await first.connection.get("SELECT CONNECTION_ID()")?.decode(Int64.self, 0))
+        // The next test of the database gets the same connection: it is kept.
+        let reused = try await recycle(first, pooled, schema: poolSchema)
+        let env = try #require(reused.last)
+        try #require(try await env.connection.get("SELECT CONNECTION_ID()")?.decode(Int64.self, 0) == id, "the connection should be kept")
+        for env in reused { try await pooled.cleanupEnvironment(env) }
         await pooled.waitForBackgroundWork()
         let admin = try await MySQLTestServer.connect()
         try await admin.run("KILL CONNECTION \(id)")

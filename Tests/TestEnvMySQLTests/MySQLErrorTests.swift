@@ -158,6 +158,7 @@ extension MySQLDriverTests {
         func connectionLost() async throws {
             let admin = try await MySQLTestServer.connect()
             let busy = try await MySQLTestServer.connect()
+            try await busy.run("SELECT 1")
             async let sleeping = capture { try await busy.all("SELECT SLEEP(10)") }
             try await waitUntil(
                 on: admin,
@@ -169,6 +170,8 @@ extension MySQLDriverTests {
             #expect(midQuery?.description.contains("open a new connection") == true)
 
             let idle = try await MySQLTestServer.connect()
+            try await idle.run("SELECT 1")
+            #expect(await idle.isReady(answeredWithin: .seconds(3600)), "it answered a moment ago")
             try await admin.run("KILL CONNECTION \(idle.connectionID)")
             let afterKill = await capture { try await idle.run("SELECT 1") }.failure as? MySQLError
             #expect(afterKill?.kind == .connectionLost)

@@ -156,7 +156,7 @@ public struct RunReport: Sendable, Encodable {
             errorsByKind.isEmpty
             ? "no errors" : errorsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         let leaks = leakCheck.liveEnvironments.count + leakCheck.pooledNotDropped.count
-        let modes = acquireByMode.sorted { $0.value.count > $1.value.count }.map {
+        let modes = acquireByMode.sorted { ($1.value.count, $0.key) < ($0.value.count, $1.key) }.map {
             "\($0.key) \($0.value.count): p50 \(String(format: "%.2f", $0.value.p50)) ms"
         }
         let byMode = modes.count > 1 ? " [\(modes.joined(separator: ", "))]" : ""
