@@ -31,11 +31,17 @@ func recycle(_ env: IsolatedEnvironment, _ pooled: TestEnvironmentManager, schem
     try await pooled.cleanupEnvironment(env)
     await pooled.waitForBackgroundWork()
     #expect(await pooled.statistics.recycled == before + 1)
+    return try await take(env.databaseName, from: pooled, schema: schema)
+}
+
+/// Takes ready databases until `name` comes out (the pool may hand out others first); the last of
+/// those returned is `name`'s.
+func take(_ name: String, from pooled: TestEnvironmentManager, schema: Schema) async throws -> [IsolatedEnvironment] {
     var taken: [IsolatedEnvironment] = []
-    while taken.last?.databaseName != env.databaseName, taken.count <= 4 {
+    while taken.last?.databaseName != name, taken.count <= 4 {
         taken.append(try await pooled.createIsolatedEnvironment(schema: schema))
     }
-    #expect(taken.last?.databaseName == env.databaseName, "the pool should hand out the recycled database")
+    #expect(taken.last?.databaseName == name, "the pool should hand out the recycled database")
     return taken
 }
 
@@ -180,12 +186,8 @@ func recycle(_ env: IsolatedEnvironment, _ pooled: TestEnvironmentManager, schem
         await admin.close()
         // Past the moment in which a connection that just answered is trusted without a ping.
         try await Task.sleep(for: MySQLProvider.recentAnswer + .milliseconds(100))
-        var taken: [IsolatedEnvironment] = []
-        while taken.last?.databaseName != env.databaseName, taken.count <= 4 {
-            taken.append(try await pooled.createIsolatedEnvironment(schema: poolSchema))
-        }
+        let taken = try await take(env.databaseName, from: pooled, schema: poolSchema)
         let next = try #require(taken.last)
-        #expect(next.databaseName == env.databaseName, "the pool should hand out the recycled database")
         let row = try #require(try await next.connection.get("SELECT CONNECTION_ID(), DATABASE()"))
         #expect(try row.decode(Int64.self, 0) != id, "a new connection, not the killed one")
         #expect(try row.decode(String.self, 1) == next.databaseName)
