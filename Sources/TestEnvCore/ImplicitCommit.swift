@@ -10,27 +10,7 @@ public enum ImplicitCommit {
     /// ImplicitCommit.causedBy("ALTER TABLE users ADD COLUMN age INT")   // true
     /// ImplicitCommit.causedBy("CREATE TEMPORARY TABLE t (v INT)")     // false: temporary tables don't commit
     /// ```
-    public static func causedBy(_ sql: String) -> Bool {
-        let words = leadingWords(sql, count: 3)
-        guard let first = words.first else { return false }
-        let second = words.count > 1 ? words[1] : ""
-        switch first {
-        case "CREATE", "DROP":
-            return second != "TEMPORARY"
-        case "ALTER", "RENAME", "TRUNCATE", "GRANT", "REVOKE", "FLUSH", "INSTALL", "UNINSTALL", "BEGIN":
-            return true
-        case "LOCK", "UNLOCK":
-            return second == "TABLES" || second == "TABLE"
-        case "START":
-            return second == "TRANSACTION"
-        case "ANALYZE", "OPTIMIZE", "REPAIR", "CHECK", "CACHE", "LOAD":
-            return second == "TABLE" || second == "INDEX" || (first == "LOAD" && second == "INDEX")
-        case "SET":
-            return second == "AUTOCOMMIT" || second == "PASSWORD"
-        default:
-            return false
-        }
-    }
+    public static func causedBy(_ sql: String) -> Bool { Effects(of: sql).commitsImplicitly }
 
     /// Whether `sql` begins with a statement that changes the schema of a database: `CREATE`,
     /// `ALTER`, `DROP` or `RENAME` of anything but a temporary table.
@@ -39,20 +19,45 @@ public enum ImplicitCommit {
     /// ImplicitCommit.changesSchema("CREATE TRIGGER audit AFTER INSERT ON users …")   // true
     /// ImplicitCommit.changesSchema("TRUNCATE TABLE users")                          // false: rows only
     /// ```
-    public static func changesSchema(_ sql: String) -> Bool {
-        let words = leadingWords(sql, count: 2)
-        guard let first = words.first else { return false }
-        switch first {
-        case "CREATE", "DROP": return words.count < 2 || words[1] != "TEMPORARY"
-        case "ALTER", "RENAME": return true
-        default: return false
-        }
-    }
+    public static func changesSchema(_ sql: String) -> Bool { Effects(of: sql).changesSchema }
 
     /// Whether `sql` is `LOCK TABLES` (or `LOCK TABLE`).
-    public static func locksTables(_ sql: String) -> Bool {
-        let words = leadingWords(sql, count: 2)
-        return words.first == "LOCK" && (words.count < 2 || words[1].hasPrefix("TABLE"))
+    public static func locksTables(_ sql: String) -> Bool { Effects(of: sql).locksTables }
+
+    /// What a statement's two leading words say about it — ``causedBy(_:)``, ``changesSchema(_:)``
+    /// and ``locksTables(_:)`` — read once, for a connection that asks of every statement it runs.
+    public struct Effects: Sendable, Hashable {
+        /// It commits the open transaction implicitly on MySQL.
+        public let commitsImplicitly: Bool
+        /// It changes the schema: `CREATE`, `ALTER`, `DROP` or `RENAME` of anything but a temporary table.
+        public let changesSchema: Bool
+        /// It is `LOCK TABLES` (or `LOCK TABLE`).
+        public let locksTables: Bool
+
+        /// Reads the leading words of `sql`.
+        public init(of sql: String) {
+            let words = leadingWords(sql, count: 2)
+            let first = words.first ?? ""
+            let second = words.count > 1 ? words[1] : ""
+            changesSchema =
+                switch first {
+                case "CREATE", "DROP": second != "TEMPORARY"
+                case "ALTER", "RENAME": true
+                default: false
+                }
+            locksTables = first == "LOCK" && (words.count < 2 || second.hasPrefix("TABLE"))
+            commitsImplicitly =
+                switch first {
+                case "CREATE", "DROP": second != "TEMPORARY"
+                case "ALTER", "RENAME", "TRUNCATE", "GRANT", "REVOKE", "FLUSH", "INSTALL", "UNINSTALL", "BEGIN": true
+                case "LOCK", "UNLOCK": second == "TABLES" || second == "TABLE"
+                case "START": second == "TRANSACTION"
+                case "ANALYZE", "OPTIMIZE", "REPAIR", "CHECK", "CACHE", "LOAD":
+                    second == "TABLE" || second == "INDEX" || (first == "LOAD" && second == "INDEX")
+                case "SET": second == "AUTOCOMMIT" || second == "PASSWORD"
+                default: false
+                }
+        }
     }
 
     /// The first statement of a script that commits implicitly, or nil. Semicolons inside quotes

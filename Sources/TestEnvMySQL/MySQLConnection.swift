@@ -213,9 +213,10 @@ public actor MySQLConnection: DatabaseConnection {
     /// Refuses, inside `withTransaction`, statements that would commit the transaction implicitly,
     /// and notes schema changes. `run` and `all` take one statement, so their leading words tell.
     private func review(statement sql: String) throws {
-        if transactionScopeDepth > 0, ImplicitCommit.causedBy(sql) { throw ImplicitCommitError(statement: sql) }
-        if !hasChangedSchema, ImplicitCommit.changesSchema(sql) { hasChangedSchema = true }
-        if !locksTables, ImplicitCommit.locksTables(sql) { locksTables = true }
+        let effects = ImplicitCommit.Effects(of: sql)
+        if transactionScopeDepth > 0, effects.commitsImplicitly { throw ImplicitCommitError(statement: sql) }
+        hasChangedSchema = hasChangedSchema || effects.changesSchema
+        locksTables = locksTables || effects.locksTables
     }
 
     /// ``review(statement:)`` for a script of several statements.
@@ -226,8 +227,9 @@ public actor MySQLConnection: DatabaseConnection {
         guard !hasChangedSchema || !locksTables else { return }
         var (changes, locks) = (hasChangedSchema, locksTables)
         _ = ImplicitCommit.firstStatement(in: sql) { statement in
-            changes = changes || ImplicitCommit.changesSchema(statement)
-            locks = locks || ImplicitCommit.locksTables(statement)
+            let effects = ImplicitCommit.Effects(of: statement)
+            changes = changes || effects.changesSchema
+            locks = locks || effects.locksTables
             return changes && locks
         }
         (hasChangedSchema, locksTables) = (changes, locks)
